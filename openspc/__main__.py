@@ -1,0 +1,3 @@
+from openspc.cli import main
+
+main()

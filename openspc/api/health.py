@@ -1,0 +1,27 @@
+"""``/health``: database and broker status as JSON (503 when the database is down)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from openspc import __version__
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health", operation_id="health")
+def health(request: Request, response: Response) -> dict[str, Any]:
+    kernel = request.app.state.kernel
+    database = kernel.database_health()
+    components = kernel.component_health()
+    ok = database["ok"] and all(c.get("ok", True) for c in components.values())
+    if not database["ok"]:
+        response.status_code = 503
+    return {
+        "status": "ok" if ok else "degraded",
+        "version": __version__,
+        "database": database,
+        "components": components,
+    }

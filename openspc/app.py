@@ -1,0 +1,80 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pluggy
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from openspc import __version__
+from openspc.api import health
+from openspc.api.middleware import RequestIdMiddleware
+from openspc.config import Settings, get_settings
+from openspc.kernel import Kernel
+from openspc.logs import configure_logging
+
+API_PREFIX = "/api/v1"
+PACKAGED_WEB = Path(__file__).parent / "web"
+
+
+def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    kernel = Kernel(settings, pm)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        kernel.migrate()
+        await kernel.call_lifecycle("startup", app=app)
+        try:
+            yield
+        finally:
+            await kernel.call_lifecycle("shutdown", app=app)
+            kernel.close()
+
+    app = FastAPI(
+        title="OpenSPC",
+        version=__version__,
+        description="Statistical Process Control: control charts, Nelson rules, violations.",
+        lifespan=lifespan,
+    )
+    app.state.kernel = kernel
+    app.add_middleware(RequestIdMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+
+    api = APIRouter(prefix=API_PREFIX)
+    for routers in kernel.pm.hook.register_routes():
+        for router in routers:
+            api.include_router(router)
+    app.include_router(api)
+    app.include_router(health.router)
+    _mount_web(app, settings.web_dir or PACKAGED_WEB)
+    return app
+
+
+def _mount_web(app: FastAPI, web_dir: Path) -> None:
+    """Serve the built single-page app at ``/`` (client-side routes fall back to index.html)."""
+    index = web_dir / "index.html"
+    if not index.is_file():
+        return
+    if (web_dir / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=web_dir / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> FileResponse:
+        candidate = (web_dir / path).resolve()
+        if path and candidate.is_file() and web_dir.resolve() in candidate.parents:
+            return FileResponse(candidate)
+        return FileResponse(index)

@@ -1,0 +1,40 @@
+"""Events that cross the kernel boundary (DESIGN.md §4). Contracts only grow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from openspc.rules import Severity
+
+SampleSource = Literal["TAG", "MANUAL", "IMPORT"]
+
+
+class SampleContext(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    batch_number: str | None = None
+    operator_id: str | None = None
+    source: SampleSource = "MANUAL"
+
+
+class SampleEvent(BaseModel):
+    """One subgroup for one characteristic, as a provider hands it to the sink."""
+
+    characteristic_id: int
+    timestamp: datetime
+    measurements: list[float]
+    context: SampleContext = Field(default_factory=SampleContext)
+
+
+class ViolationEvent(BaseModel):
+    sample_id: int
+    characteristic_id: int
+    rule_id: int  # 1-8 for Nelson, 0 for rules without a numeric id
+    rule_key: str
+    rule_name: str
+    severity: Severity
+    details: dict[str, Any]
+    violation_id: int | None = None

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine, Alembic migrations and repository functions."""

@@ -1,0 +1,1 @@
+"""Test kit for OpenSPC plugins: the rule conformance suite and shared fixtures."""
