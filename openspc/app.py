@@ -8,13 +8,17 @@ from pathlib import Path
 
 import pluggy
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from openspc import __version__
 from openspc.api import health
+from openspc.api.errors import validation_error_handler
 from openspc.api.middleware import RequestIdMiddleware
+from openspc.api.routes import ROUTERS
+from openspc.api.routes.auth import LoginThrottle
 from openspc.config import Settings, get_settings
 from openspc.kernel import Kernel
 from openspc.logs import configure_logging
@@ -30,13 +34,11 @@ def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        kernel.migrate()
-        await kernel.call_lifecycle("startup", app=app)
+        await kernel.start(app)
         try:
             yield
         finally:
-            await kernel.call_lifecycle("shutdown", app=app)
-            kernel.close()
+            await kernel.stop(app)
 
     app = FastAPI(
         title="OpenSPC",
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None
         lifespan=lifespan,
     )
     app.state.kernel = kernel
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.state.login_throttle = LoginThrottle()
     app.add_middleware(RequestIdMiddleware)
     if settings.cors_origins:
         app.add_middleware(
@@ -55,6 +59,8 @@ def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None
         )
 
     api = APIRouter(prefix=API_PREFIX)
+    for router in ROUTERS:
+        api.include_router(router)
     for routers in kernel.pm.hook.register_routes():
         for router in routers:
             api.include_router(router)

@@ -38,9 +38,11 @@ def register_rules() -> Sequence[Rule]:
 def register_providers() -> Sequence[type]:
     """Return provider classes.
 
-    A provider class has a ``name``, a pydantic ``Config`` model, and is constructed by the
-    kernel as ``Provider(config=..., sink=..., app=...)``; the kernel awaits ``start()`` at
-    start-up and ``stop()`` at shutdown. Providers hand events to ``await sink.submit(events)``.
+    A provider class has a ``name``, a pydantic ``Config`` model and a classmethod
+    ``configure(settings) -> Config | None`` (None: not configured, not started). The kernel
+    constructs it as ``Provider(config=..., sink=..., app=...)``, awaits ``start()`` at start-up
+    and ``stop()`` at shutdown. Providers hand events to ``await sink.submit(events)``, which
+    returns per event the stored sample (or why not) after the commit.
     """
     raise NotImplementedError
 
@@ -48,7 +50,9 @@ def register_providers() -> Sequence[type]:
 @hookspec
 def register_notifiers() -> Sequence[type]:
     """Return notifier classes: constructed as ``Notifier(app=...)`` with ``async send(events)``
-    called once per micro-batch with the batch's events, and optional ``start()``/``stop()``."""
+    called once per micro-batch with the batch's ``BatchEvents`` (samples, violations, limit
+    changes), and optional async ``start()``/``stop()``. ``send`` must not block: queue and
+    deliver in the background."""
     raise NotImplementedError
 
 

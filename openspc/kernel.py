@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import inspect
 import logging
+import secrets
+import sys
 from typing import Any
 
 import pluggy
@@ -12,11 +14,26 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from openspc.config import Settings
+from openspc.contracts import ViolationEvent
 from openspc.db.engine import make_engine, make_sessionmaker
 from openspc.db.migrate import upgrade
+from openspc.db.repo import audit
+from openspc.db.repo import users as users_repo
+from openspc.engine.pipeline import BatchEvents, Pipeline
 from openspc.plugins import Registry, create_plugin_manager
+from openspc.security import hash_password
 
 log = logging.getLogger(__name__)
+
+VIOLATION_FIELDS = (
+    "sample_id",
+    "characteristic_id",
+    "rule_id",
+    "rule_key",
+    "rule_name",
+    "severity",
+    "details",
+)
 
 
 class Kernel:
@@ -26,11 +43,38 @@ class Kernel:
         self.registry = Registry.collect(self.pm)
         self.engine = make_engine(settings.database_url)
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
+        self.secret_key = settings.secret_key or secrets.token_urlsafe(48)
+        self.pipeline = Pipeline(self.engine, self.registry.rules, settings, publish=self.publish)
         self.providers: list[Any] = []
         self.notifiers: list[Any] = []
 
     def migrate(self) -> None:
         upgrade(self.settings.database_url)
+
+    def bootstrap_admin(self) -> None:
+        """On the first start, create ``admin`` (password from the settings, or generated and
+        printed once)."""
+        with self.engine.begin() as conn:
+            if users_repo.count(conn):
+                return
+            password = self.settings.admin_password
+            if not password:
+                password = secrets.token_urlsafe(12)
+                print(
+                    f"OpenSPC: created user 'admin' with password {password!r}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            users_repo.create(conn, "admin", hash_password(password), "admin")
+            audit.record(
+                conn,
+                "system",
+                "create",
+                "user",
+                "admin",
+                after={"username": "admin", "role": "admin"},
+            )
+        log.info("created the admin user")
 
     def database_health(self) -> dict[str, Any]:
         try:
@@ -49,10 +93,54 @@ class Kernel:
                 out[component.name] = report()
         return out
 
+    async def start(self, app: Any) -> None:
+        """Migrate, start the pipeline, the notifiers and the providers, then the plugins."""
+        self.migrate()
+        self.bootstrap_admin()
+        await self.pipeline.start()
+        for cls in self.registry.notifiers.values():
+            notifier = cls(app=app)
+            self.notifiers.append(notifier)
+            if hasattr(notifier, "start"):
+                await notifier.start()
+        for cls in self.registry.providers.values():
+            config = cls.configure(self.settings)
+            if config is None:
+                log.info("provider %s is not configured; not started", cls.name)
+                continue
+            provider = cls(config=config, sink=self.pipeline, app=app)
+            self.providers.append(provider)
+            await provider.start()
+        await self.call_lifecycle("startup", app=app)
+
+    async def stop(self, app: Any) -> None:
+        """Stop taking data, drain and commit what was taken, then stop the rest."""
+        for provider in reversed(self.providers):
+            await provider.stop()
+        await self.pipeline.stop()
+        for notifier in reversed(self.notifiers):
+            if hasattr(notifier, "stop"):
+                await notifier.stop()
+        await self.call_lifecycle("shutdown", app=app)
+        self.engine.dispose()
+
+    async def publish(self, events: BatchEvents) -> None:
+        """Fan a committed batch's events out to every notifier and the event hooks."""
+        for notifier in self.notifiers:
+            await notifier.send(events)
+        if events.violations:
+            self.pm.hook.violations_detected(
+                violations=[
+                    ViolationEvent(violation_id=v["id"], **{k: v[k] for k in VIOLATION_FIELDS})
+                    for v in events.violations
+                ]
+            )
+        for limits in events.limits:
+            self.pm.hook.limits_changed(
+                characteristic_id=limits["characteristic_id"], limits=limits
+            )
+
     async def call_lifecycle(self, hook: str, **kwargs: Any) -> None:
         for result in getattr(self.pm.hook, hook)(**kwargs):
             if inspect.isawaitable(result):
                 await result
-
-    def close(self) -> None:
-        self.engine.dispose()

@@ -42,8 +42,8 @@ class Registry:
     """What the plugins registered, resolved once at start-up (pluggy stays off the hot path)."""
 
     rules: dict[str, Rule]
-    providers: dict[str, type]
-    notifiers: dict[str, type]
+    providers: dict[str, Any]
+    notifiers: dict[str, Any]
 
     @classmethod
     def collect(cls, pm: pluggy.PluginManager) -> Registry:

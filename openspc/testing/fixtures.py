@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from openspc.config import Settings
+from openspc.db.engine import make_engine
 from openspc.db.migrate import upgrade
+from openspc.engine.pipeline import Pipeline
+from openspc.plugins import Registry, create_plugin_manager
+from openspc.testing.builders import Plant
 from openspc.testing.mosquitto import MosquittoBroker
 
 POSTGRES_ENV = "OPENSPC_TEST_POSTGRES_URL"
@@ -104,3 +108,67 @@ def app_client(make_settings: Callable[..., Settings], database_url: str) -> Ite
 
     with TestClient(create_app(make_settings(database_url=database_url))) as client:
         yield client
+
+
+@pytest.fixture
+def plant(database_url: str) -> Iterator[Plant]:
+    """Builds characteristics straight in the test database."""
+    built = Plant(database_url)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def rules() -> Registry:
+    """The registry of the installed Nelson rules only."""
+    return Registry.collect(create_plugin_manager(allow=["nelson"]))
+
+
+@pytest.fixture
+async def start_pipeline(database_url: str, rules: Registry) -> AsyncIterator[Callable[..., Any]]:
+    """Start pipelines on the test database (``await start_pipeline(**settings)``); stopped
+    at teardown."""
+    started: list[Pipeline] = []
+
+    async def start(**settings: Any) -> Pipeline:
+        config = Settings(_env_file=None, database_url=database_url, **settings)  # type: ignore[call-arg]
+        p = Pipeline(make_engine(database_url), rules.rules, config)
+        await p.start()
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        await p.stop()
+        p.engine.dispose()
+
+
+class RoleClients:
+    """Authorization headers per role for a started app (users made on first use)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._headers: dict[str, dict[str, str]] = {}
+
+    def headers(self, role: str) -> dict[str, str]:
+        if role not in self._headers:
+            from openspc.db.repo import users as users_repo
+            from openspc.security import hash_password
+
+            kernel = self.client.app.state.kernel
+            username, password = f"test-{role}", f"{role}-password"
+            with kernel.engine.begin() as conn:
+                if users_repo.by_username(conn, username) is None:
+                    users_repo.create(conn, username, hash_password(password), role)
+            r = self.client.post(
+                "/api/v1/auth/login", data={"username": username, "password": password}
+            )
+            assert r.status_code == 200, r.text
+            self._headers[role] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        return self._headers[role]
+
+
+@pytest.fixture
+def roles(app_client: Any) -> RoleClients:
+    """``roles.headers("engineer")``: a logged-in user of that role on ``app_client``."""
+    return RoleClients(app_client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -44,3 +45,12 @@ def test_db_upgrade_creates_schema(tmp_path: Path) -> None:
         for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")
     }
     assert {"hierarchy", "characteristic", "sample", "violation", "audit_log"} <= tables
+
+
+def test_plugins_lists_first_party_plugins() -> None:
+    described = json.loads(run("plugins", "--json").stdout)
+    names = {p["name"] for p in described}
+    assert {"nelson", "westgard"} <= names
+    nelson = next(p for p in described if p["name"] == "nelson")
+    assert nelson["registers"]["rules"] == [f"nelson.{i}" for i in range(1, 9)]
+    assert nelson["distribution"].startswith("openspc-nelson ")

@@ -1,0 +1,85 @@
+"""FastAPI dependencies as ``Annotated`` aliases: the kernel, and who is calling with which role."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from openspc.db.repo import users as users_repo
+from openspc.kernel import Kernel
+from openspc.security import (
+    InvalidToken,
+    Role,
+    api_key_prefix,
+    hash_api_key,
+    read_token,
+    role_at_least,
+)
+
+
+def get_kernel(request: Request) -> Kernel:
+    kernel: Kernel = request.app.state.kernel
+    return kernel
+
+
+KernelDep = Annotated[Kernel, Depends(get_kernel)]
+
+_bearer = HTTPBearer(auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: Role
+    via: Literal["token", "api_key"]
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def authenticate(
+    kernel: KernelDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    if bearer is not None:
+        try:
+            claims = read_token(kernel.secret_key, bearer.credentials, "access")
+        except InvalidToken as exc:
+            raise _unauthorized(str(exc)) from exc
+        return Principal(claims.username, claims.role, "token")
+    if api_key:
+        prefix = api_key_prefix(api_key)
+        with kernel.engine.connect() as conn:
+            row = users_repo.api_key_by_prefix(conn, prefix) if prefix else None
+        if (
+            row is None
+            or row.revoked_at is not None
+            or not hmac.compare_digest(row.key_hash, hash_api_key(api_key))
+        ):
+            raise _unauthorized("invalid API key")
+        return Principal(f"api-key:{row.name}", row.role, "api_key")
+    raise _unauthorized("not authenticated")
+
+
+def require(role: Role) -> Callable[[Principal], Principal]:
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not role_at_least(principal.role, role):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"requires the {role} role")
+        return principal
+
+    return check
+
+
+OperatorUser = Annotated[Principal, Depends(require("operator"))]
+EngineerUser = Annotated[Principal, Depends(require("engineer"))]
+AdminUser = Annotated[Principal, Depends(require("admin"))]

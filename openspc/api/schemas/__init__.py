@@ -1,0 +1,1 @@
+"""Request and response models of the REST API (separate from the SQLAlchemy models)."""

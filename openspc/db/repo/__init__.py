@@ -1,0 +1,1 @@
+"""Repository functions: all SQL lives here; callers own the transaction."""

@@ -1,0 +1,1 @@
+"""The ingestion engine: micro-batches, window store, vectorized rule evaluation."""

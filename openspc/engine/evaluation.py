@@ -1,0 +1,78 @@
+"""Vectorized rule evaluation over the new points of many characteristics at once.
+
+The engine stacks, per chart, every touched characteristic's window followed by its new
+points into one right-aligned 2-D array, then calls each rule once per distinct parameter
+set on the rows that enable it. Only firings on new points are reported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from openspc.engine.rulesets import RuleBinding
+from openspc.stats._arrays import FloatArray, IntArray
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    """One characteristic's series on one chart: stored window, then new points."""
+
+    history: FloatArray
+    new: FloatArray
+    bindings: tuple[RuleBinding, ...]
+
+
+@dataclass(frozen=True)
+class Firing:
+    row: int  # index into the inputs
+    point: int  # index into that input's new points
+    binding: RuleBinding
+    z_window: FloatArray  # the lookback z values ending at the point
+
+
+def stack(inputs: Sequence[SeriesInput]) -> tuple[FloatArray, IntArray, IntArray]:
+    """Right-aligned ``z[k, w]``, valid counts ``n[k]`` and new-point counts ``m[k]``."""
+    lengths = np.array([len(s.history) + len(s.new) for s in inputs], dtype=np.int64)
+    width = int(lengths.max(initial=0))
+    z = np.zeros((len(inputs), width))
+    for row, series in enumerate(inputs):
+        if lengths[row]:
+            z[row, width - lengths[row] :] = np.concatenate((series.history, series.new))
+    new = np.array([len(s.new) for s in inputs], dtype=np.int64)
+    return z, lengths, new
+
+
+def evaluate(inputs: Sequence[SeriesInput]) -> list[Firing]:
+    if not inputs:
+        return []
+    z, n, m = stack(inputs)
+    width = z.shape[1]
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    binding_of: dict[tuple[int, tuple[str, str]], RuleBinding] = {}  # severity is per row
+    for row, series in enumerate(inputs):
+        for binding in series.bindings:
+            if binding.enabled and len(series.new):
+                groups[binding.group_key].append(row)
+                binding_of[row, binding.group_key] = binding
+    firings: list[Firing] = []
+    new_cols = np.arange(width)[None, :] >= (width - m)[:, None]
+    for key, rows in groups.items():
+        first = binding_of[rows[0], key]
+        idx = np.asarray(rows)
+        fired = first.rule.fire(z[idx], n[idx], first.params) & new_cols[idx]
+        lookback = first.rule.lookback(first.params)
+        for r, col in zip(*np.nonzero(fired), strict=True):
+            row = int(idx[r])
+            firings.append(
+                Firing(
+                    row=row,
+                    point=int(col - (width - m[row])),
+                    binding=binding_of[row, key],
+                    z_window=z[row, max(width - n[row], col - lookback + 1) : col + 1],
+                )
+            )
+    return firings

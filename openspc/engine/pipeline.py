@@ -1,0 +1,586 @@
+"""The ingestion pipeline: ingest queue → micro-batch → one transaction → events.
+
+Providers (and the REST API) ``await pipeline.submit(events)``; the call returns once the
+batch holding those events is committed, with each sample's id and the violations it caused.
+One batch is processed at a time in a dedicated worker thread: validation, plotted points and
+z-scores, one transaction that stores the samples, their measurements and their violations
+(so a crash can never leave samples without their verdict), vectorized rule evaluation for
+every characteristic the batch touched, and, after the commit, one fan-out of events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Engine
+
+from openspc import metrics
+from openspc.config import Settings
+from openspc.contracts import SampleEvent
+from openspc.db.repo import characteristics as characteristics_repo
+from openspc.db.repo import limits as limits_repo
+from openspc.db.repo import samples as samples_repo
+from openspc.db.repo import violations as violations_repo
+from openspc.engine import limit_versions
+from openspc.engine.charts import plot, z_scores
+from openspc.engine.evaluation import Firing, SeriesInput, evaluate
+from openspc.engine.rulesets import RuleBinding, StoredRule, lookback, resolve_rules
+from openspc.engine.windows import Window, WindowStore
+from openspc.rules import Rule
+from openspc.stats.limits import ControlLimits, limits_from_sigma
+
+log = logging.getLogger(__name__)
+
+SampleKey = tuple[int, datetime]
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What the engine needs to know of one characteristic (cached; dropped on change)."""
+
+    id: int
+    chart_type: Any
+    subgroup_size: int
+    source: str
+    limits: ControlLimits | None
+    limits_id: int | None
+    baseline_subgroups: int
+    included: int  # non-excluded samples stored (counts the baseline)
+    rules: Mapping[str, tuple[RuleBinding, ...]]
+    window: int
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why an event was not stored: the event ``field`` at fault and the reason."""
+
+    field: str
+    reason: str
+
+
+@dataclass
+class SampleOutcome:
+    """What became of one submitted event."""
+
+    sample: dict[str, Any] | None = None
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    duplicate: bool = False
+    error: Rejection | None = None
+
+    @property
+    def stored(self) -> bool:
+        return self.sample is not None
+
+
+@dataclass
+class BatchEvents:
+    """The events of one committed batch, for notifiers (WebSocket contract shapes)."""
+
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    limits: list[dict[str, Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.samples or self.violations or self.limits)
+
+
+class _DuplicatesFound(Exception):
+    def __init__(self, keys: set[SampleKey]) -> None:
+        self.keys = keys
+
+
+@dataclass
+class _Submission:
+    events: Sequence[SampleEvent]
+    future: asyncio.Future[list[SampleOutcome]]
+    submitted: float
+
+
+def utc(ts: datetime) -> datetime:
+    """Timestamps without an offset are taken as UTC."""
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        engine: Engine,
+        rules: Mapping[str, Rule],
+        settings: Settings,
+        publish: Callable[[BatchEvents], Awaitable[None]] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.rules = rules
+        self.settings = settings
+        self.publish = publish
+        self.windows = WindowStore(settings.window_cache_size)
+        self.configs: dict[int, EngineConfig] = {}
+        self._invalid: set[int] = set()
+        self._invalid_lock = threading.Lock()
+        self._queue: asyncio.Queue[_Submission | None] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openspc-pipeline")
+        self.last_error: str | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._queue = asyncio.Queue(self.settings.ingest_queue_size)
+        self._task = asyncio.create_task(self._run(), name="openspc-pipeline")
+
+    async def stop(self) -> None:
+        """Process everything already submitted, then stop."""
+        if self._queue is not None and self._task is not None:
+            await self._queue.put(None)
+            await self._task
+        self._worker.shutdown(wait=True)
+
+    # --- API for providers ----------------------------------------------------------------
+
+    async def submit(self, events: Sequence[SampleEvent]) -> list[SampleOutcome]:
+        """Queue events as one unit (never split across batches); returns after the commit.
+
+        Raises when the batch could not be committed (database unavailable): nothing of it
+        was stored, and the caller must not acknowledge it.
+        """
+        if self._queue is None:
+            raise RuntimeError("the pipeline is not running")
+        if not events:
+            return []
+        future: asyncio.Future[list[SampleOutcome]] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Submission(events, future, time.perf_counter()))
+        return await future
+
+    def invalidate(self, characteristic_id: int) -> None:
+        """Forget what is cached for a characteristic (configuration, limits or history
+        changed); the next batch that touches it reloads it from the database."""
+        with self._invalid_lock:
+            self._invalid.add(characteristic_id)
+
+    # --- batching -------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        delay = self.settings.batch_max_delay_ms / 1000.0
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            size = len(first.events)
+            if delay and self._queue.empty():
+                await asyncio.sleep(delay)
+            while size < self.settings.batch_max_size and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+                size += len(item.events)
+            metrics.queue_depth.set(self._queue.qsize())
+            await self._process_batch(loop, batch)
+
+    async def _process_batch(
+        self, loop: asyncio.AbstractEventLoop, batch: list[_Submission]
+    ) -> None:
+        events = [e for s in batch for e in s.events]
+        try:
+            outcomes, published = await loop.run_in_executor(self._worker, self.process, events)
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("micro-batch of %d samples failed; nothing of it was stored", len(events))
+            for s in batch:
+                if not s.future.done():
+                    s.future.set_exception(exc)
+            return
+        self.last_error = None
+        done = time.perf_counter()
+        start = 0
+        for s in batch:
+            metrics.ingest_latency.observe(done - s.submitted)
+            if not s.future.done():
+                s.future.set_result(outcomes[start : start + len(s.events)])
+            start += len(s.events)
+        if published and self.publish is not None:
+            try:
+                await self.publish(published)
+            except Exception:
+                log.exception("publishing batch events failed")
+
+    # --- processing (worker thread) -------------------------------------------------------
+
+    def process(self, events: Sequence[SampleEvent]) -> tuple[list[SampleOutcome], BatchEvents]:
+        """Store and evaluate one batch; retried without the duplicates when some were stored
+        before (a redelivery), so that nothing is stored twice and the rest is not lost."""
+        self._forget_invalidated()
+        ids = {e.characteristic_id for e in events}
+        with self.engine.connect() as conn:
+            self._load(conn, ids)
+        known: set[SampleKey] = set()
+        for _ in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    result = _BatchWriter(self, conn, events, known).write()
+            except _DuplicatesFound as dup:
+                known |= dup.keys
+                continue
+            outcomes, published, configs, windows = result
+            self.configs.update(configs)
+            for cid, window in windows.items():
+                self.windows.put(cid, window)
+            self._count(outcomes, published, len(events))
+            return outcomes, published
+        raise RuntimeError("could not store the batch without duplicates")
+
+    def _count(self, outcomes: list[SampleOutcome], published: BatchEvents, size: int) -> None:
+        metrics.batch_size.observe(size)
+        by_source: dict[str, int] = defaultdict(int)
+        for sample in published.samples:
+            by_source[sample["source"]] += 1
+        for source, n in by_source.items():
+            metrics.samples_ingested.labels(source).inc(n)
+        for o in outcomes:
+            if not o.stored:
+                metrics.samples_rejected.labels("duplicate" if o.duplicate else "invalid").inc()
+        for v in published.violations:
+            metrics.violations_detected.labels(v["rule_key"]).inc()
+
+    def rejection(self, e: SampleEvent) -> Rejection | None:
+        """Why an event cannot be stored, if it cannot (its characteristic must be loaded)."""
+        config = self.configs.get(e.characteristic_id)
+        if config is None:
+            return Rejection("characteristic_id", "unknown characteristic")
+        if (e.context.source == "MANUAL") != (
+            config.source == "MANUAL"
+        ) and e.context.source != "IMPORT":
+            return Rejection(
+                "source", f"this characteristic takes {config.source} data, not {e.context.source}"
+            )
+        if len(e.measurements) != config.subgroup_size:
+            return Rejection(
+                "measurements",
+                f"expected {config.subgroup_size} measurements, got {len(e.measurements)}",
+            )
+        if not all(math.isfinite(v) for v in e.measurements):
+            return Rejection("measurements", "measurements must be finite numbers")
+        return None
+
+    async def check(self, events: Sequence[SampleEvent]) -> list[Rejection | None]:
+        """Validate events without storing them (for all-or-nothing submissions)."""
+
+        def run() -> list[Rejection | None]:
+            self._forget_invalidated()
+            with self.engine.connect() as conn:
+                self._load(conn, {e.characteristic_id for e in events})
+            return [self.rejection(e) for e in events]
+
+        return await asyncio.get_running_loop().run_in_executor(self._worker, run)
+
+    def _forget_invalidated(self) -> None:
+        with self._invalid_lock:
+            invalid, self._invalid = self._invalid, set()
+        for cid in invalid:
+            self.configs.pop(cid, None)
+            self.windows.drop(cid)
+
+    def _load(self, conn: Connection, ids: set[int]) -> None:
+        missing = {i for i in ids if i not in self.configs}
+        if missing:
+            self.configs.update(self._load_configs(conn, missing))
+        cold = self.windows.missing({i for i in ids if i in self.configs})
+        if cold:
+            self._load_windows(conn, cold)
+
+    def _load_configs(self, conn: Connection, ids: set[int]) -> dict[int, EngineConfig]:
+        chars = characteristics_repo.by_ids(conn, ids)
+        rule_rows = characteristics_repo.rule_rows(conn, chars)
+        limits = limits_repo.current(conn, chars)
+        counts = samples_repo.count_included(conn, chars)
+        out = {}
+        for cid, c in chars.items():
+            stored = [
+                StoredRule(r.chart, r.rule_key, r.enabled, r.severity, r.params)
+                for r in rule_rows[cid]
+            ]
+            bindings = resolve_rules(self.rules, c.chart_type, stored)
+            row = limits.get(cid)
+            out[cid] = EngineConfig(
+                id=cid,
+                chart_type=c.chart_type,
+                subgroup_size=c.subgroup_size,
+                source=c.source,
+                limits=None
+                if row is None
+                else limits_from_sigma(c.chart_type, row.center_line, row.sigma, c.subgroup_size),
+                limits_id=None if row is None else row.id,
+                baseline_subgroups=c.baseline_subgroups or self.settings.baseline_subgroups,
+                included=counts.get(cid, 0),
+                rules=bindings,
+                window=max(self.settings.default_window, lookback(bindings)),
+            )
+        return out
+
+    def _load_windows(self, conn: Connection, ids: set[int]) -> None:
+        keep = max(self.configs[i].window for i in ids)
+        rows: dict[int, list[samples_repo.WindowRow]] = defaultdict(list)
+        for r in samples_repo.recent_points(conn, ids, keep):
+            rows[r.characteristic_id].append(r)
+        for cid in ids:
+            points = rows.get(cid, [])
+            z = np.array([p.z for p in points if p.z is not None], dtype=np.float64)
+            zd = np.array(
+                [p.z_dispersion for p in points if p.z_dispersion is not None], dtype=np.float64
+            )
+            self.windows.put(
+                cid, Window(z=z, z_dispersion=zd, last_value=points[-1].value if points else None)
+            )
+
+
+class _BatchWriter:
+    """One attempt at writing a batch inside one transaction; touches no shared state (the
+    caller applies the returned configs and windows only after the commit)."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        conn: Connection,
+        events: Sequence[SampleEvent],
+        known: set[SampleKey],
+    ) -> None:
+        self.conn = conn
+        self.events = events
+        self.known = known
+        self.rules = pipeline.rules
+        self.configs: dict[int, EngineConfig] = {}
+        self.windows: dict[int, Window] = {}
+        self.pipeline = pipeline
+        self.outcomes = [SampleOutcome() for _ in events]
+        self.published = BatchEvents()
+        self.received_at = datetime.now(UTC)
+
+    def config(self, cid: int) -> EngineConfig:
+        return self.configs.get(cid) or self.pipeline.configs[cid]
+
+    def window(self, cid: int) -> Window:
+        return self.windows.get(cid) or self.pipeline.windows.get(cid)
+
+    def write(
+        self,
+    ) -> tuple[list[SampleOutcome], BatchEvents, dict[int, EngineConfig], dict[int, Window]]:
+        pending = self._validate()
+        while pending:
+            this_round, pending = self._split_at_baselines(pending)
+            self._store_round(this_round)
+        return self.outcomes, self.published, self.configs, self.windows
+
+    def _validate(self) -> dict[int, list[int]]:
+        """Event indices to store, per characteristic in arrival order."""
+        seen: set[SampleKey] = set()
+        pending: dict[int, list[int]] = defaultdict(list)
+        for i, e in enumerate(self.events):
+            error = self._invalid(e)
+            if error:
+                self.outcomes[i].error = error
+                continue
+            key = (e.characteristic_id, utc(e.timestamp))
+            if key in seen or key in self.known:
+                self.outcomes[i].duplicate = True
+                continue
+            seen.add(key)
+            pending[e.characteristic_id].append(i)
+        return pending
+
+    def _invalid(self, e: SampleEvent) -> Rejection | None:
+        return self.pipeline.rejection(e)
+
+    def _split_at_baselines(
+        self, pending: dict[int, list[int]]
+    ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """Samples after the one that completes a baseline wait for the next round, which
+        judges them against the limits that baseline gives."""
+        now: dict[int, list[int]] = {}
+        later: dict[int, list[int]] = {}
+        for cid, idxs in pending.items():
+            config = self.config(cid)
+            if config.limits is None:
+                room = max(1, config.baseline_subgroups - config.included)
+                now[cid], rest = idxs[:room], idxs[room:]
+                if rest:
+                    later[cid] = rest
+            else:
+                now[cid] = idxs
+        return now, later
+
+    def _store_round(self, pending: dict[int, list[int]]) -> None:
+        prepared = {cid: self._prepare(cid, idxs) for cid, idxs in pending.items()}
+        rows = [row for p in prepared.values() for row in p.rows]
+        keys = samples_repo.insert_samples(self.conn, rows)
+        if len(keys) != len(rows):
+            stored = {(k.characteristic_id, k.timestamp) for k in keys}
+            raise _DuplicatesFound(
+                {(r["characteristic_id"], r["timestamp"]) for r in rows} - stored
+            )
+        ids = {(k.characteristic_id, k.timestamp): k.id for k in keys}
+        measurements: list[dict[str, Any]] = []
+        for p in prepared.values():
+            p.sample_ids = [ids[(r["characteristic_id"], r["timestamp"])] for r in p.rows]
+            for sid, idx in zip(p.sample_ids, p.event_indices, strict=True):
+                measurements.extend(
+                    {"sample_id": sid, "position": pos, "value": v}
+                    for pos, v in enumerate(self.events[idx].measurements)
+                )
+        samples_repo.insert_measurements(self.conn, measurements)
+        self._judge(prepared)
+        for cid, p in prepared.items():
+            self._advance(cid, p)
+
+    def _prepare(self, cid: int, idxs: list[int]) -> _Prepared:
+        config = self.config(cid)
+        values = np.array([self.events[i].measurements for i in idxs], dtype=np.float64)
+        points = plot(config.chart_type, values, self.window(cid).last_value)
+        z, zd = z_scores(config.limits, points)
+        rows = []
+        for k, i in enumerate(idxs):
+            e = self.events[i]
+            rows.append(
+                {
+                    "characteristic_id": cid,
+                    "timestamp": utc(e.timestamp),
+                    "received_at": self.received_at,
+                    "source": e.context.source,
+                    "batch_number": e.context.batch_number,
+                    "operator_id": e.context.operator_id,
+                    "subgroup_size": config.subgroup_size,
+                    "value": float(points.location[k]),
+                    "dispersion": _finite_or_none(points.dispersion[k]),
+                    "limits_id": config.limits_id,
+                    "z": _finite_or_none(z[k]),
+                    "z_dispersion": _finite_or_none(zd[k]),
+                }
+            )
+        return _Prepared(idxs, rows, points.location, z, zd)
+
+    def _judge(self, prepared: dict[int, _Prepared]) -> None:
+        """Evaluate every rule once per chart over all characteristics of the round."""
+        violation_rows: list[dict[str, Any]] = []
+        targets: list[tuple[int, int]] = []  # (event index, sample id) per violation row
+        for chart, attr, zattr in (("primary", "z", "z"), ("dispersion", "z_dispersion", "zd")):
+            inputs, index = [], []
+            for cid, p in prepared.items():
+                config = self.config(cid)
+                if config.limits is None:
+                    continue
+                znew = getattr(p, zattr)
+                keep = np.flatnonzero(~np.isnan(znew))
+                if keep.size == 0:
+                    continue
+                inputs.append(
+                    SeriesInput(getattr(self.window(cid), attr), znew[keep], config.rules[chart])
+                )
+                index.append((cid, keep))
+            for f in evaluate(inputs):
+                cid, keep = index[f.row]
+                p = prepared[cid]
+                k = int(keep[f.point])
+                violation_rows.append(self._violation_row(cid, chart, p, k, f))
+                targets.append((p.event_indices[k], p.sample_ids[k]))
+        if not violation_rows:
+            return
+        ids = violations_repo.insert_violations(self.conn, violation_rows)
+        for vid, row, (event_index, _) in zip(ids, violation_rows, targets, strict=True):
+            payload = {
+                "id": vid,
+                **{k: v for k, v in row.items() if k != "limits_id"},
+                "limits_id": row["limits_id"],
+                "created_at": self.received_at.isoformat(),
+                "acknowledged": False,
+            }
+            self.outcomes[event_index].violations.append(payload)
+            self.published.violations.append(payload)
+
+    def _violation_row(
+        self, cid: int, chart: str, p: _Prepared, k: int, f: Firing
+    ) -> dict[str, Any]:
+        config = self.config(cid)
+        rule = f.binding.rule
+        z = float(f.z_window[-1])
+        details: dict[str, Any] = {
+            "z": round(z, 6),
+            "window": [round(float(v), 6) for v in f.z_window],
+            "params": f.binding.params.model_dump(),
+        }
+        if rule.sided:
+            details["side"] = "upper" if z > 0 else "lower"
+        return {
+            "sample_id": p.sample_ids[k],
+            "characteristic_id": cid,
+            "chart": chart,
+            "rule_key": rule.key,
+            "rule_id": rule.rule_id,
+            "rule_name": rule.name,
+            "severity": f.binding.severity,
+            "details": details,
+            "limits_id": config.limits_id,
+        }
+
+    def _advance(self, cid: int, p: _Prepared) -> None:
+        """Move the characteristic's window and counters past the stored round; complete its
+        baseline when this round filled it."""
+        config = self.config(cid)
+        self.windows[cid] = self.window(cid).extended(p.z, p.zd, float(p.values[-1]), config.window)
+        config = replace(config, included=config.included + len(p.rows))
+        self.configs[cid] = config
+        for k, idx in enumerate(p.event_indices):
+            row = p.rows[k]
+            sample = {
+                "id": p.sample_ids[k],
+                **row,
+                "timestamp": row["timestamp"].isoformat(),
+                "received_at": self.received_at.isoformat(),
+                "measurements": list(self.events[idx].measurements),
+                "mean": row["value"],
+                "excluded": False,
+            }
+            self.outcomes[idx].sample = sample
+            self.published.samples.append(sample)
+        if config.limits is None and config.included >= config.baseline_subgroups:
+            self._complete_baseline(config)
+
+    def _complete_baseline(self, config: EngineConfig) -> None:
+        try:
+            limits, history = limit_versions.calculate(self.conn, config.chart_type, config.id)
+        except ValueError as exc:
+            log.warning("baseline of characteristic %d gives no limits yet: %s", config.id, exc)
+            return
+        version = limit_versions.store(
+            self.conn, config.id, limits, method="baseline", created_by="system", history=history
+        )
+        self.configs[config.id] = replace(config, limits=limits, limits_id=version["id"])
+        self.published.limits.append(version)
+
+
+@dataclass
+class _Prepared:
+    event_indices: list[int]
+    rows: list[dict[str, Any]]
+    values: Any
+    z: Any
+    zd: Any
+    sample_ids: list[int] = field(default_factory=list)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
