@@ -1,4 +1,4 @@
-"""Reference data sets (``shared/data`` next to the repository) as NumPy arrays."""
+"""Reference data sets (``tests/data``, a copy of the project's public ``shared/data``) as NumPy arrays."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def reference_data_dir() -> Path:
-    """``$OPENSPC_REFERENCE_DATA``, else ``<repo>/../shared/data``."""
+    """``$OPENSPC_REFERENCE_DATA``, else ``tests/data`` in the repository."""
     configured = os.environ.get("OPENSPC_REFERENCE_DATA")
-    directory = Path(configured) if configured else REPOSITORY.parent / "shared" / "data"
+    directory = Path(configured) if configured else REPOSITORY / "tests" / "data"
     if not (directory / "README.md").is_file():
         raise FileNotFoundError(f"reference data sets not found in {directory}")
     return directory
