@@ -55,7 +55,7 @@ pytest: install
 test: lint typecheck pytest
 
 bench: install
-	@for b in benchmarks/*.py; do echo "== $$b" >&2; $(BIN)/python $$b || exit 1; done
+	@for b in benchmarks/[!_]*.py; do echo "== $$b" >&2; $(BIN)/python $$b || exit 1; done
 
 # --- demo -------------------------------------------------------------------------------
 
