@@ -34,7 +34,7 @@ def serve(host: str | None, port: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         log_config=None,
-        ws="websockets",
+        ws="websockets-sansio",
     )
 
 
