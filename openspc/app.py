@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from openspc import __version__
-from openspc.api import health
+from openspc.api import health, metrics
 from openspc.api.errors import validation_error_handler
 from openspc.api.middleware import RequestIdMiddleware
 from openspc.api.routes import ROUTERS
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None
             api.include_router(router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     _mount_web(app, settings.web_dir or PACKAGED_WEB)
     return app
 

@@ -9,6 +9,7 @@ import click
 from openspc import __version__
 from openspc.config import get_settings
 from openspc.plugins import create_plugin_manager, describe_plugins
+from openspc.usercli import user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,6 +36,7 @@ def serve(host: str | None, port: int | None) -> None:
         port=port or settings.port,
         log_config=None,
         ws="websockets-sansio",
+        ws_per_message_deflate=False,
     )
 
 
@@ -68,6 +70,9 @@ def plugins(as_json: bool) -> None:
         click.echo(f"{plugin['name']}  ({plugin.get('distribution', 'not a distribution')})")
         for kind, names in plugin["registers"].items():
             click.echo(f"  {kind}: {', '.join(names) if names else '-'}")
+
+
+cli.add_command(user)
 
 
 def main() -> None:

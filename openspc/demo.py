@@ -1,17 +1,204 @@
 """``make demo``: a real Mosquitto, the server on an embedded SQLite database, a demo plant
-and live simulated tag data. Stops everything on Ctrl-C."""
+with history, and live simulated Sparkplug B tag data. Ctrl-C stops everything.
+
+The plant is created through the public REST API (as an integrator would), once: a second
+``make demo`` finds it in the database and just starts everything again.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-import uvicorn
+import httpx
 
-from openspc.app import create_app
-from openspc.config import Settings
-from openspc.testing.mosquitto import MosquittoBroker
+from openspc.testing.mosquitto import MosquittoBroker, wait_for_port
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+GROUP, NODE = "Demo", "Line2"
+SIM_METRICS = 4  # Cell 1/Fill Weight, Cell 1/Bore Diameter, Cell 1/Torque, Cell 1/Oven Temperature
+SPECIAL_CAUSES = "shift:0@90:2,outlier:2@40:5,trend:3@150:0.3:20"
+USERS = {"operator": "operator", "engineer": "engineer"}
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _timestamps(count: int, every: timedelta) -> Iterator[str]:
+    start = datetime.now(UTC) - every * (count + 1)
+    for i in range(count):
+        yield (start + every * i).isoformat()
+
+
+class Api:
+    def __init__(self, base: str, password: str) -> None:
+        self.client = httpx.Client(base_url=f"{base}/api/v1", timeout=120)
+        token = self.client.post("/auth/login", data={"username": "admin", "password": password})
+        token.raise_for_status()
+        self.client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        r = self.client.post(path, json=body)
+        if r.status_code >= 400:
+            raise RuntimeError(f"POST {path} -> {r.status_code}: {r.text}")
+        return r.json()
+
+    def get(self, path: str) -> Any:
+        r = self.client.get(path)
+        r.raise_for_status()
+        return r.json()
+
+
+def seed(api: Api) -> None:
+    """The demo plant: an ISA-95 tree, manual characteristics of each chart type with textbook
+    history (so there are limits and violations to see), and tag characteristics bound to the
+    simulator's metrics."""
+    if api.get("/hierarchy"):
+        return
+    node = None
+    for name, kind in [
+        ("Acme Manufacturing", "enterprise"),
+        ("Springfield Plant", "site"),
+        ("Machining", "area"),
+    ]:
+        node = api.post("/hierarchy", {"name": name, "type": kind, "parent_id": node})["id"]
+    line1 = api.post("/hierarchy", {"name": "Line 1", "type": "line", "parent_id": node})["id"]
+    line2 = api.post(
+        "/hierarchy", {"name": "Line 2 (automated)", "type": "line", "parent_id": node}
+    )["id"]
+    lab = api.post("/hierarchy", {"name": "QC Lab", "type": "cell", "parent_id": line1})["id"]
+
+    rings = api.post(
+        "/characteristics",
+        {
+            "hierarchy_id": line1,
+            "name": "Piston ring diameter",
+            "unit": "mm",
+            "decimal_places": 3,
+            "chart_type": "xbar_r",
+            "subgroup_size": 5,
+            "usl": 74.05,
+            "lsl": 73.95,
+            "target": 74.0,
+            "source": "MANUAL",
+            "sampling_interval_minutes": 30,
+        },
+    )
+    by_sample: dict[str, list[float]] = {}
+    for row in _csv("pistonrings.csv"):
+        by_sample.setdefault(row["sample"], []).append(float(row["diameter"]))
+    stamps = _timestamps(len(by_sample), timedelta(minutes=30))
+    api.post(
+        f"/characteristics/{rings['id']}/samples/batch",
+        {
+            "samples": [
+                {"measurements": m, "timestamp": t}
+                for m, t in zip(by_sample.values(), stamps, strict=True)
+            ]
+        },
+    )
+
+    thickness = api.post(
+        "/characteristics",
+        {
+            "hierarchy_id": line1,
+            "name": "Ring diameter (gauge 2)",
+            "unit": "mm",
+            "decimal_places": 3,
+            "chart_type": "xbar_s",
+            "subgroup_size": 5,
+            "usl": 74.04,
+            "lsl": 73.96,
+            "source": "MANUAL",
+            "sampling_interval_minutes": 60,
+        },
+    )
+    wide = _csv("pistonrings_wide.csv")
+    stamps = _timestamps(len(wide), timedelta(hours=1))
+    api.post(
+        f"/characteristics/{thickness['id']}/samples/batch",
+        {
+            "samples": [
+                {"measurements": [float(r[f"x{i}"]) for i in range(1, 6)], "timestamp": t}
+                for r, t in zip(wide, stamps, strict=True)
+            ]
+        },
+    )
+
+    viscosity = api.post(
+        "/characteristics",
+        {
+            "hierarchy_id": lab,
+            "name": "Batch viscosity",
+            "unit": "cP",
+            "decimal_places": 2,
+            "chart_type": "imr",
+            "subgroup_size": 1,
+            "usl": 36.0,
+            "lsl": 32.0,
+            "source": "MANUAL",
+            "sampling_interval_minutes": 240,
+            "baseline_subgroups": 15,
+        },
+    )
+    rows = _csv("viscosity.csv")
+    stamps = _timestamps(len(rows), timedelta(hours=4))
+    api.post(
+        f"/characteristics/{viscosity['id']}/samples/batch",
+        {
+            "samples": [
+                {"measurements": [float(r["viscosity"])], "timestamp": t}
+                for r, t in zip(rows, stamps, strict=True)
+            ]
+        },
+    )
+
+    for metric, chart, n, lsl, usl in [
+        ("Cell 1/Fill Weight", "imr", 1, 495.0, 505.0),
+        ("Cell 1/Bore Diameter", "xbar_r", 5, 24.97, 25.03),
+        ("Cell 1/Torque", "imr", 1, 11.0, 13.0),
+        ("Cell 1/Oven Temperature", "imr", 1, 175.0, 185.0),
+    ]:
+        api.post(
+            "/characteristics",
+            {
+                "hierarchy_id": line2,
+                "name": metric.split("/")[-1],
+                "decimal_places": 3,
+                "chart_type": chart,
+                "subgroup_size": n,
+                "lsl": lsl,
+                "usl": usl,
+                "source": "TAG",
+                "tag": f"sparkplug://{GROUP}/{NODE}/{metric}",
+                "baseline_subgroups": 20,
+            },
+        )
+    for username, password in USERS.items():
+        api.post("/users", {"username": username, "password": password, "role": username})
+
+
+def wait_healthy(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"the server at {base} did not become healthy")
 
 
 def main() -> None:
@@ -20,21 +207,89 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--mqtt-port", type=int, default=1884)
+    parser.add_argument("--rate", type=float, default=1.0, help="simulated tag messages per second")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
 
+    password = os.environ.get("OPENSPC_ADMIN_PASSWORD", "admin")
     broker = MosquittoBroker(port=args.mqtt_port).start()
-    os.environ.setdefault("OPENSPC_DATABASE_URL", f"sqlite:///{args.dir / 'openspc.db'}")
-    os.environ["OPENSPC_MQTT_URL"] = broker.url
-    os.environ.setdefault("OPENSPC_ADMIN_PASSWORD", "admin")
-    print(
-        f"OpenSPC demo: http://{args.host}:{args.port}/  (user admin, password "
-        f"{os.environ['OPENSPC_ADMIN_PASSWORD']}); MQTT broker {broker.url}",
-        flush=True,
-    )
+    env = {
+        **os.environ,
+        "OPENSPC_DATABASE_URL": os.environ.get(
+            "OPENSPC_DATABASE_URL", f"sqlite:///{args.dir / 'openspc.db'}"
+        ),
+        "OPENSPC_MQTT_URL": broker.url,
+        "OPENSPC_ADMIN_PASSWORD": password,
+        "OPENSPC_SECRET_KEY": os.environ.get(
+            "OPENSPC_SECRET_KEY", "demo-only-secret-key-change-me-0123456789"
+        ),
+    }
+    base = f"http://{args.host}:{args.port}"
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        uvicorn.run(create_app(Settings()), host=args.host, port=args.port, log_config=None)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "openspc",
+                "serve",
+                "--host",
+                args.host,
+                "--port",
+                str(args.port),
+            ],
+            env=env,
+        )
+        processes.append(server)
+        wait_for_port(args.port, timeout=60, host=args.host)
+        wait_healthy(base)
+        seed(Api(base, password))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "openspc",
+                    "simulate",
+                    "--mqtt-url",
+                    broker.url,
+                    "--group",
+                    GROUP,
+                    "--node",
+                    NODE,
+                    "--metrics",
+                    str(SIM_METRICS),
+                    "--rate",
+                    str(args.rate),
+                    "--special-causes",
+                    SPECIAL_CAUSES,
+                    "--seed",
+                    "7",
+                ],
+                env=env,
+            )
+        )
+        print(
+            f"\nOpenSPC demo is running: {base}/\n"
+            f"  users: admin/{password}, engineer/engineer, operator/operator\n"
+            f"  API docs {base}/docs, health {base}/health; MQTT broker {broker.url}\n"
+            "  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        while all(p.poll() is None for p in processes):
+            time.sleep(1)
+        print("a demo process stopped; shutting down", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
     finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
         broker.close()
 
 

@@ -65,13 +65,13 @@ class Kernel:
                     file=sys.stderr,
                     flush=True,
                 )
-            users_repo.create(conn, "admin", hash_password(password), "admin")
+            row = users_repo.create(conn, "admin", hash_password(password), "admin")
             audit.record(
                 conn,
                 "system",
                 "create",
                 "user",
-                "admin",
+                row.id,
                 after={"username": "admin", "role": "admin"},
             )
         log.info("created the admin user")

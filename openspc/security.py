@@ -84,5 +84,5 @@ def hash_api_key(key: str) -> str:
 
 
 def api_key_prefix(key: str) -> str | None:
-    parts = key.split("_")
+    parts = key.split("_", 2)
     return parts[1] if len(parts) == 3 and parts[0] == "ospc" else None

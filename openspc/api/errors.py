@@ -4,13 +4,15 @@ the shapes FastAPI itself uses (``{"detail": ...}``, and its validation-error li
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import HTTPException, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
 ResponseDocs = dict[int | str, dict[str, Any]]
 
@@ -45,6 +47,16 @@ def not_found(what: str) -> HTTPException:
 
 def conflict(message: str) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, message)
+
+
+@contextmanager
+def conflict_on_integrity_error(message: str) -> Iterator[None]:
+    """A 409 when the database refuses a write that a concurrent request made conflicting
+    after the handler's own checks passed (a unique name, a tag)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise conflict(message) from exc
 
 
 def _json_safe(value: object) -> object:

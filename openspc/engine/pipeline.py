@@ -20,7 +20,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from itertools import repeat
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import Connection, Engine
@@ -38,6 +39,7 @@ from openspc.engine.evaluation import Firing, SeriesInput, evaluate
 from openspc.engine.rulesets import RuleBinding, StoredRule, lookback, resolve_rules
 from openspc.engine.windows import Window, WindowStore
 from openspc.rules import Rule
+from openspc.stats._arrays import FloatArray
 from openspc.stats.limits import ControlLimits, limits_from_sigma
 
 log = logging.getLogger(__name__)
@@ -90,9 +92,10 @@ class BatchEvents:
     samples: list[dict[str, Any]] = field(default_factory=list)
     violations: list[dict[str, Any]] = field(default_factory=list)
     limits: list[dict[str, Any]] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.samples or self.violations or self.limits)
+        return bool(self.samples or self.violations or self.limits or self.acks)
 
 
 class _DuplicatesFound(Exception):
@@ -263,9 +266,7 @@ class Pipeline:
         config = self.configs.get(e.characteristic_id)
         if config is None:
             return Rejection("characteristic_id", "unknown characteristic")
-        if (e.context.source == "MANUAL") != (
-            config.source == "MANUAL"
-        ) and e.context.source != "IMPORT":
+        if not _takes(config, e.context.source):
             return Rejection(
                 "source", f"this characteristic takes {config.source} data, not {e.context.source}"
             )
@@ -370,6 +371,7 @@ class _BatchWriter:
         self.outcomes = [SampleOutcome() for _ in events]
         self.published = BatchEvents()
         self.received_at = datetime.now(UTC)
+        self._dumped: dict[int, dict[str, Any]] = {}
 
     def config(self, cid: int) -> EngineConfig:
         return self.configs.get(cid) or self.pipeline.configs[cid]
@@ -386,92 +388,127 @@ class _BatchWriter:
             self._store_round(this_round)
         return self.outcomes, self.published, self.configs, self.windows
 
-    def _validate(self) -> dict[int, list[int]]:
-        """Event indices to store, per characteristic in arrival order."""
-        seen: set[SampleKey] = set()
-        pending: dict[int, list[int]] = defaultdict(list)
+    def _validate(self) -> dict[int, _Series]:
+        """The events to store, per characteristic in arrival order; invalid events and
+        duplicates get their outcome here."""
+        by_characteristic: dict[int, list[int]] = defaultdict(list)
         for i, e in enumerate(self.events):
-            error = self._invalid(e)
+            by_characteristic[e.characteristic_id].append(i)
+        known: dict[int, set[datetime]] = defaultdict(set)
+        for cid, ts in self.known:
+            known[cid].add(ts)
+        pending = {}
+        for cid, idxs in by_characteristic.items():
+            series = self._new(*self._valid(cid, idxs), known[cid])
+            if series.indices:
+                pending[cid] = series
+        return dict(sorted(pending.items(), key=lambda item: item[1].indices[0]))
+
+    def _valid(self, cid: int, idxs: list[int]) -> tuple[list[int], FloatArray]:
+        """The events among ``idxs`` (all of characteristic ``cid``) that can be stored, with
+        their measurements; checked as one array, event by event only if one is invalid."""
+        config = self.pipeline.configs.get(cid)
+        if config is not None:
+            try:
+                values = np.array([self.events[i].measurements for i in idxs], dtype=np.float64)
+            except ValueError:  # subgroups of different sizes
+                pass
+            else:
+                if (
+                    values.shape == (len(idxs), config.subgroup_size)
+                    and np.isfinite(values).all()
+                    and all(
+                        _takes(config, s) for s in {self.events[i].context.source for i in idxs}
+                    )
+                ):
+                    return idxs, values
+        valid = []
+        for i in idxs:
+            error = self.pipeline.rejection(self.events[i])
             if error:
                 self.outcomes[i].error = error
-                continue
-            key = (e.characteristic_id, utc(e.timestamp))
-            if key in seen or key in self.known:
-                self.outcomes[i].duplicate = True
-                continue
-            seen.add(key)
-            pending[e.characteristic_id].append(i)
-        return pending
+            else:
+                valid.append(i)
+        size = config.subgroup_size if config else 0
+        values = np.array([self.events[i].measurements for i in valid], dtype=np.float64)
+        return valid, values.reshape(len(valid), size)
 
-    def _invalid(self, e: SampleEvent) -> Rejection | None:
-        return self.pipeline.rejection(e)
+    def _new(self, idxs: list[int], values: FloatArray, known: set[datetime]) -> _Series:
+        """The events not stored before nor earlier in the batch (the others are duplicates)."""
+        timestamps = [utc(self.events[i].timestamp) for i in idxs]
+        taken = set(known)
+        keep = []
+        for k, (i, ts) in enumerate(zip(idxs, timestamps, strict=True)):
+            if ts in taken:
+                self.outcomes[i].duplicate = True
+            else:
+                taken.add(ts)
+                keep.append(k)
+        series = _Series(idxs, timestamps, values)
+        return series if len(keep) == len(idxs) else series.take(keep)
 
     def _split_at_baselines(
-        self, pending: dict[int, list[int]]
-    ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        self, pending: dict[int, _Series]
+    ) -> tuple[dict[int, _Series], dict[int, _Series]]:
         """Samples after the one that completes a baseline wait for the next round, which
         judges them against the limits that baseline gives."""
-        now: dict[int, list[int]] = {}
-        later: dict[int, list[int]] = {}
-        for cid, idxs in pending.items():
+        now: dict[int, _Series] = {}
+        later: dict[int, _Series] = {}
+        for cid, series in pending.items():
             config = self.config(cid)
             if config.limits is None:
                 room = max(1, config.baseline_subgroups - config.included)
-                now[cid], rest = idxs[:room], idxs[room:]
-                if rest:
+                now[cid], rest = series.take(slice(room)), series.take(slice(room, None))
+                if rest.indices:
                     later[cid] = rest
             else:
-                now[cid] = idxs
+                now[cid] = series
         return now, later
 
-    def _store_round(self, pending: dict[int, list[int]]) -> None:
-        prepared = {cid: self._prepare(cid, idxs) for cid, idxs in pending.items()}
+    def _store_round(self, pending: dict[int, _Series]) -> None:
+        prepared = {cid: self._prepare(cid, series) for cid, series in pending.items()}
         rows = [row for p in prepared.values() for row in p.rows]
-        keys = samples_repo.insert_samples(self.conn, rows)
-        if len(keys) != len(rows):
-            stored = {(k.characteristic_id, k.timestamp) for k in keys}
+        ids = samples_repo.insert_samples(self.conn, rows)
+        if None in ids:
             raise _DuplicatesFound(
-                {(r["characteristic_id"], r["timestamp"]) for r in rows} - stored
+                {(r[0], r[1]) for r, i in zip(rows, ids, strict=True) if i is None}
             )
-        ids = {(k.characteristic_id, k.timestamp): k.id for k in keys}
-        measurements: list[dict[str, Any]] = []
+        stored = cast(list[int], ids)
+        measurements: list[tuple[int, int, float]] = []
+        start = 0
         for p in prepared.values():
-            p.sample_ids = [ids[(r["characteristic_id"], r["timestamp"])] for r in p.rows]
-            for sid, idx in zip(p.sample_ids, p.event_indices, strict=True):
-                measurements.extend(
-                    {"sample_id": sid, "position": pos, "value": v}
-                    for pos, v in enumerate(self.events[idx].measurements)
-                )
+            p.sample_ids = stored[start : start + len(p.rows)]
+            start += len(p.rows)
+            measurements.extend(p.measurement_rows())
         samples_repo.insert_measurements(self.conn, measurements)
         self._judge(prepared)
         for cid, p in prepared.items():
             self._advance(cid, p)
 
-    def _prepare(self, cid: int, idxs: list[int]) -> _Prepared:
+    def _prepare(self, cid: int, series: _Series) -> _Prepared:
         config = self.config(cid)
-        values = np.array([self.events[i].measurements for i in idxs], dtype=np.float64)
-        points = plot(config.chart_type, values, self.window(cid).last_value)
+        points = plot(config.chart_type, series.values, self.window(cid).last_value)
         z, zd = z_scores(config.limits, points)
-        rows = []
-        for k, i in enumerate(idxs):
-            e = self.events[i]
-            rows.append(
-                {
-                    "characteristic_id": cid,
-                    "timestamp": utc(e.timestamp),
-                    "received_at": self.received_at,
-                    "source": e.context.source,
-                    "batch_number": e.context.batch_number,
-                    "operator_id": e.context.operator_id,
-                    "subgroup_size": config.subgroup_size,
-                    "value": float(points.location[k]),
-                    "dispersion": _finite_or_none(points.dispersion[k]),
-                    "limits_id": config.limits_id,
-                    "z": _finite_or_none(z[k]),
-                    "z_dispersion": _finite_or_none(zd[k]),
-                }
+        n = len(series.indices)
+        contexts = [self.events[i].context for i in series.indices]
+        rows = list(
+            zip(
+                repeat(cid, n),
+                series.timestamps,
+                repeat(self.received_at, n),
+                [c.source for c in contexts],
+                [c.batch_number for c in contexts],
+                [c.operator_id for c in contexts],
+                repeat(config.subgroup_size, n),
+                points.location.tolist(),
+                _finite_or_none(points.dispersion),
+                repeat(config.limits_id, n),
+                _finite_or_none(z),
+                _finite_or_none(zd),
+                strict=True,
             )
-        return _Prepared(idxs, rows, points.location, z, zd)
+        )
+        return _Prepared(series.indices, rows, series.values, points.location, z, zd)
 
     def _judge(self, prepared: dict[int, _Prepared]) -> None:
         """Evaluate every rule once per chart over all characteristics of the round."""
@@ -500,12 +537,13 @@ class _BatchWriter:
         if not violation_rows:
             return
         ids = violations_repo.insert_violations(self.conn, violation_rows)
+        created_at = self.received_at.isoformat()
         for vid, row, (event_index, _) in zip(ids, violation_rows, targets, strict=True):
             payload = {
                 "id": vid,
                 **{k: v for k, v in row.items() if k != "limits_id"},
                 "limits_id": row["limits_id"],
-                "created_at": self.received_at.isoformat(),
+                "created_at": created_at,
                 "acknowledged": False,
             }
             self.outcomes[event_index].violations.append(payload)
@@ -514,13 +552,12 @@ class _BatchWriter:
     def _violation_row(
         self, cid: int, chart: str, p: _Prepared, k: int, f: Firing
     ) -> dict[str, Any]:
-        config = self.config(cid)
         rule = f.binding.rule
         z = float(f.z_window[-1])
         details: dict[str, Any] = {
             "z": round(z, 6),
-            "window": [round(float(v), 6) for v in f.z_window],
-            "params": f.binding.params.model_dump(),
+            "window": [round(v, 6) for v in f.z_window.tolist()],
+            "params": dict(self._params(f.binding)),
         }
         if rule.sided:
             details["side"] = "upper" if z > 0 else "lower"
@@ -533,8 +570,15 @@ class _BatchWriter:
             "rule_name": rule.name,
             "severity": f.binding.severity,
             "details": details,
-            "limits_id": config.limits_id,
+            "limits_id": self.config(cid).limits_id,
         }
+
+    def _params(self, binding: RuleBinding) -> dict[str, Any]:
+        """A binding's parameters as stored with its violations (dumped once per batch)."""
+        key = id(binding.params)
+        if key not in self._dumped:
+            self._dumped[key] = binding.params.model_dump()
+        return self._dumped[key]
 
     def _advance(self, cid: int, p: _Prepared) -> None:
         """Move the characteristic's window and counters past the stored round; complete its
@@ -543,15 +587,26 @@ class _BatchWriter:
         self.windows[cid] = self.window(cid).extended(p.z, p.zd, float(p.values[-1]), config.window)
         config = replace(config, included=config.included + len(p.rows))
         self.configs[cid] = config
-        for k, idx in enumerate(p.event_indices):
-            row = p.rows[k]
-            sample = {
-                "id": p.sample_ids[k],
-                **row,
-                "timestamp": row["timestamp"].isoformat(),
-                "received_at": self.received_at.isoformat(),
-                "measurements": list(self.events[idx].measurements),
-                "mean": row["value"],
+        received_at = self.received_at.isoformat()
+        for idx, sid, row, measurements in zip(
+            p.event_indices, p.sample_ids, p.rows, p.measurements.tolist(), strict=True
+        ):
+            sample = {  # the row in SAMPLE_COLUMNS order, as the API shows a sample
+                "id": sid,
+                "characteristic_id": row[0],
+                "timestamp": row[1].isoformat(),
+                "received_at": received_at,
+                "source": row[3],
+                "batch_number": row[4],
+                "operator_id": row[5],
+                "subgroup_size": row[6],
+                "value": row[7],
+                "dispersion": row[8],
+                "limits_id": row[9],
+                "z": row[10],
+                "z_dispersion": row[11],
+                "measurements": measurements,
+                "mean": row[7],
                 "excluded": False,
             }
             self.outcomes[idx].sample = sample
@@ -572,15 +627,48 @@ class _BatchWriter:
         self.published.limits.append(version)
 
 
+@dataclass(frozen=True)
+class _Series:
+    """New events of one characteristic: indices into the batch, UTC timestamps and
+    measurements (events × subgroup size), in arrival order."""
+
+    indices: list[int]
+    timestamps: list[datetime]
+    values: FloatArray
+
+    def take(self, which: slice | list[int]) -> _Series:
+        if isinstance(which, slice):
+            return _Series(self.indices[which], self.timestamps[which], self.values[which])
+        return _Series(
+            [self.indices[k] for k in which],
+            [self.timestamps[k] for k in which],
+            self.values[which],
+        )
+
+
 @dataclass
 class _Prepared:
     event_indices: list[int]
-    rows: list[dict[str, Any]]
-    values: Any
-    z: Any
-    zd: Any
+    rows: list[tuple[Any, ...]]  # in samples_repo.SAMPLE_COLUMNS order
+    measurements: FloatArray
+    values: FloatArray
+    z: FloatArray
+    zd: FloatArray
     sample_ids: list[int] = field(default_factory=list)
 
+    def measurement_rows(self) -> list[tuple[int, int, float]]:
+        n, size = self.measurements.shape
+        sample_ids = np.repeat(np.asarray(self.sample_ids, dtype=np.int64), size).tolist()
+        positions = np.tile(np.arange(size), n).tolist()
+        return list(zip(sample_ids, positions, self.measurements.ravel().tolist(), strict=True))
 
-def _finite_or_none(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
+
+def _takes(config: EngineConfig, source: str) -> bool:
+    """Whether a characteristic takes data from a source (imports go anywhere)."""
+    return source == "IMPORT" or (source == "MANUAL") == (config.source == "MANUAL")
+
+
+def _finite_or_none(values: FloatArray) -> list[float | None]:
+    out = values.astype(object)
+    out[~np.isfinite(values)] = None
+    return out.tolist()

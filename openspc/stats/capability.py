@@ -13,8 +13,8 @@ Conventions (those of qcc's ``processCapability``, which follows Montgomery ch. 
 - Histogram: equal-width bins from the smallest to the largest measurement; as many as the
   Freedman–Diaconis rule gives (bin width 2·IQR·n^(-1/3)), but at least Sturges' ⌈log2(n) + 1⌉
   (small samples, or an IQR of 0) and at most ⌈2√n⌉ (so that a far outlier cannot make
-  thousands of empty bins). This is NumPy 2's ``bins="auto"``, written out so that it does
-  not change with the NumPy version.
+  thousands of empty bins). This is NumPy 2's ``bins="auto"`` except for an IQR of 0 (where
+  NumPy takes the cap), written out so that it does not change with the NumPy version.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from openspc.stats.subgroups import measurements
 
 @dataclass(frozen=True)
 class Capability:
+    """Indices that need a missing specification limit (or target) are None."""
+
     n: int
     mean: float
     sigma_within: float

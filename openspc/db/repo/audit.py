@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from openspc.db.models import AuditEntry
 from openspc.logs import request_id
@@ -41,7 +41,7 @@ def search(
     actor: str | None = None,
     limit: int,
     offset: int = 0,
-) -> tuple[list[Row[Any]], int]:
+) -> tuple[list[Any], int]:
     """A page of entries, newest first, and the total matching."""
     wanted = {"entity": entity, "entity_id": entity_id, "actor": actor}
     conds = [getattr(AuditEntry, k) == v for k, v in wanted.items() if v is not None]

@@ -2,39 +2,99 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, select, update
 
 from openspc.db.models import Measurement, Sample
-from openspc.db.repo.upsert import insert_ignoring_duplicates
+
+#: The columns of a new sample row, in the order ``insert_samples`` takes them.
+SAMPLE_COLUMNS = (
+    "characteristic_id",
+    "timestamp",
+    "received_at",
+    "source",
+    "batch_number",
+    "operator_id",
+    "subgroup_size",
+    "value",
+    "dispersion",
+    "limits_id",
+    "z",
+    "z_dispersion",
+)
+# Bound parameters per statement: below SQLite's (32766 since 3.32) and PostgreSQL's (65535).
+_MAX_PARAMETERS = 30_000
 
 
-@dataclass(frozen=True)
-class StoredKey:
-    id: int
-    characteristic_id: int
-    timestamp: datetime
+def insert_samples(conn: Connection, rows: Sequence[Sequence[Any]]) -> list[int | None]:
+    """Insert sample rows (tuples in ``SAMPLE_COLUMNS`` order, timestamps timezone-aware),
+    skipping any whose (characteristic, timestamp) is already stored; returns each row's new
+    id, None where it was skipped.
 
-
-def insert_samples(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[StoredKey]:
-    """Insert sample rows, skipping any whose (characteristic, timestamp) is already stored;
-    returns the keys of the rows that were inserted."""
+    Bulk path of the pipeline: multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` with
+    the timestamps bound once through the column type, then each returned row is matched to
+    its input by (characteristic, timestamp) as bound (the order of RETURNING is not defined).
+    """
     if not rows:
         return []
-    stmt = insert_ignoring_duplicates(conn, Sample, ["characteristic_id", "timestamp"]).returning(
-        Sample.id, Sample.characteristic_id, Sample.timestamp
+    bind = _timestamp_binder(conn)
+    received = {t: bind(t) for t in {r[2] for r in rows}}  # one per batch
+    bound = [(r[0], bind(r[1]), received[r[2]], *r[3:]) for r in rows]
+    tail = (
+        "ON CONFLICT (characteristic_id, timestamp) DO NOTHING "
+        "RETURNING id, characteristic_id, timestamp"
     )
-    result = conn.execute(stmt, list(rows))
-    return [StoredKey(r.id, r.characteristic_id, r.timestamp) for r in result]
+    stored = {
+        (cid, ts): sid
+        for sid, cid, ts in _insert_values(conn, "sample", SAMPLE_COLUMNS, bound, tail)
+    }
+    return [stored.get((r[0], r[1])) for r in bound]
 
 
-def insert_measurements(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(Measurement), list(rows))
+def insert_measurements(conn: Connection, rows: Sequence[tuple[int, int, float]]) -> None:
+    """Insert (sample id, position, value) rows."""
+    _insert_values(conn, "measurement", ("sample_id", "position", "value"), rows, "")
+
+
+def _insert_values(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], tail: str
+) -> list[Any]:
+    """Multi-row ``INSERT INTO table (columns) VALUES ... tail`` straight through the driver
+    with already bound values (SQLAlchemy's per-row parameter processing would dominate a
+    bulk insert), in as few statements as the parameter limit allows; returns what the
+    statements returned (when ``tail`` has a RETURNING clause)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    row_marks = f"({', '.join([mark] * len(columns))})"
+    per_statement = _MAX_PARAMETERS // len(columns)
+    returned: list[Any] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = ", ".join([row_marks] * len(chunk))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} {tail}"
+        result = conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
+        if result.returns_rows:
+            returned.extend(result.all())
+    return returned
+
+
+def _timestamp_binder(conn: Connection) -> Callable[[datetime], Any]:
+    """How a timezone-aware timestamp is handed to the driver: on SQLite as the text that
+    SQLAlchemy's DATETIME stores (naive UTC ``YYYY-MM-DD HH:MM:SS.ffffff``, which
+    ``isoformat`` writes several times faster than the type's processors; the unique
+    (characteristic, timestamp) and every time filter rely on it being the same text),
+    elsewhere through the column type."""
+    if conn.dialect.name == "sqlite":
+        return lambda ts: ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    process = Sample.__table__.c.timestamp.type.dialect_impl(conn.dialect).bind_processor(
+        conn.dialect
+    )
+    assert process is not None
+    return process
 
 
 @dataclass(frozen=True)

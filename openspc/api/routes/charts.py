@@ -1,0 +1,205 @@
+"""Chart data (points with the limits in force and their violations) and capability."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, Query
+
+from openspc.api.deps import KernelDep, OperatorUser
+from openspc.api.errors import AUTH_ERRORS, ERRORS, invalid, not_found
+from openspc.api.schemas.characteristics import CharacteristicSummary
+from openspc.api.schemas.charts import (
+    CapabilityIndices,
+    CapabilityReport,
+    ChartData,
+    ChartPoint,
+    ChartViolation,
+    HistogramBins,
+    Normality,
+    PointLimits,
+    Spec,
+    Zones,
+)
+from openspc.api.schemas.limits import LimitsOut
+from openspc.db.repo import characteristics as characteristics_repo
+from openspc.db.repo import charts as charts_repo
+from openspc.db.repo import limits as limits_repo
+from openspc.engine import limit_versions
+from openspc.engine.pipeline import utc
+from openspc.stats._arrays import FloatArray
+from openspc.stats.capability import capability, histogram
+from openspc.stats.limits import ChartType, estimate_limits, limits_from_sigma, point_limits
+from openspc.stats.normality import MIN_SAMPLE_SIZE, anderson_darling
+
+router = APIRouter(prefix="/characteristics", tags=["charts"], responses=AUTH_ERRORS)
+
+
+def _limits_at(
+    chart_type: ChartType, samples: Sequence[Any], versions: Mapping[int, Any]
+) -> list[PointLimits | None]:
+    """The limits in force at every sample (its own limits version), for its subgroup size;
+    computed per version over all its points at once."""
+    out: list[PointLimits | None] = [None] * len(samples)
+    by_version: dict[int, list[int]] = defaultdict(list)
+    for i, s in enumerate(samples):
+        if s.limits_id is not None:
+            by_version[s.limits_id].append(i)
+    for version_id, indices in by_version.items():
+        v = versions[version_id]
+        limits = limits_from_sigma(chart_type, v.center_line, v.sigma, v.subgroup_size)
+        bands = point_limits(limits, [samples[i].subgroup_size for i in indices])
+        loc, disp = bands.location, bands.dispersion
+        for k, i in enumerate(indices):
+            center, sigma = float(loc.center[k]), float(loc.sigma[k])
+            out[i] = PointLimits(
+                id=version_id,
+                center_line=center,
+                ucl=float(loc.ucl[k]),
+                lcl=float(loc.lcl[k]),
+                sigma_point=sigma,
+                zones=Zones.model_validate({f"{z:+d}": center + z * sigma for z in (1, 2, -1, -2)}),
+                dispersion_center=float(disp.center[k]),
+                dispersion_ucl=float(disp.ucl[k]),
+                dispersion_lcl=float(disp.lcl[k]),
+            )
+    return out
+
+
+@router.get(
+    "/{characteristic_id}/chart",
+    operation_id="getChartData",
+    responses={404: ERRORS[404]},
+)
+def get_chart(
+    kernel: KernelDep,
+    _: OperatorUser,
+    characteristic_id: int,
+    limit: Annotated[int, Query(ge=1, le=5000, description="the newest samples")] = 100,
+) -> ChartData:
+    """The newest ``limit`` samples in the order the rules judged them (oldest first), each
+    with the limits in force when it arrived and its violations."""
+    with kernel.engine.connect() as conn:
+        row = characteristics_repo.get(conn, characteristic_id)
+        if row is None:
+            raise not_found("characteristic")
+        samples = charts_repo.recent_samples(conn, characteristic_id, limit)
+        versions = charts_repo.limits_versions(
+            conn, (s.limits_id for s in samples if s.limits_id is not None)
+        )
+        current = limits_repo.current(conn, [characteristic_id]).get(characteristic_id)
+        violations = (
+            charts_repo.violations_between(conn, characteristic_id, samples[0].id, samples[-1].id)
+            if samples
+            else []
+        )
+    by_sample: dict[int, list[ChartViolation]] = defaultdict(list)
+    for v in violations:
+        by_sample[v.sample_id].append(ChartViolation.model_validate(v, from_attributes=True))
+    limits = _limits_at(row.chart_type, samples, versions)
+    return ChartData(
+        characteristic=CharacteristicSummary.model_validate(row),
+        chart_type=row.chart_type,
+        points=[
+            ChartPoint(
+                sample_id=s.id,
+                timestamp=s.timestamp,
+                value=s.value,
+                dispersion=s.dispersion,
+                subgroup_size=s.subgroup_size,
+                excluded=s.excluded,
+                limits=limits[i],
+                violations=by_sample[s.id],
+            )
+            for i, s in enumerate(samples)
+        ],
+        spec=Spec(usl=row.usl, lsl=row.lsl, target=row.target),
+        current_limits=None
+        if current is None
+        else LimitsOut.model_validate(limit_versions.limits_payload(current)),
+    )
+
+
+def _matrix(subgroups: Sequence[list[float]]) -> FloatArray:
+    """Subgroups as rows, NaN-padded to the largest."""
+    values = np.full((len(subgroups), max(len(g) for g in subgroups)), np.nan)
+    for i, g in enumerate(subgroups):
+        values[i, : len(g)] = g
+    return values
+
+
+def _sigma_within(
+    chart_type: ChartType, current: Any, values: FloatArray
+) -> tuple[float, Literal["limits", "estimated"]]:
+    """The current limits' σ; without limits, the chart's estimate from the data."""
+    if current is not None:
+        return float(current.sigma), "limits"
+    data = values[:, 0] if chart_type == "imr" else values
+    return estimate_limits(chart_type, data).sigma, "estimated"
+
+
+@router.get(
+    "/{characteristic_id}/capability",
+    operation_id="getCapability",
+    responses={404: ERRORS[404]},
+)
+def get_capability(
+    kernel: KernelDep,
+    _: OperatorUser,
+    characteristic_id: int,
+    from_: Annotated[
+        datetime | None, Query(alias="from", description="first sample time (ISO 8601)")
+    ] = None,
+    to: Annotated[datetime | None, Query(description="last sample time (ISO 8601)")] = None,
+) -> CapabilityReport:
+    """Capability of the non-excluded samples stamped in the range: C indices from the
+    within σ (the current limits', or estimated by the chart's estimator while there are
+    none), P indices from the overall σ, a histogram and an Anderson–Darling normality test."""
+    start, end = (None if t is None else utc(t) for t in (from_, to))
+    if start is not None and end is not None and end < start:
+        raise invalid(("query", "to"), "to must not be before from")
+    with kernel.engine.connect() as conn:
+        row = characteristics_repo.get(conn, characteristic_id)
+        if row is None:
+            raise not_found("characteristic")
+        samples = charts_repo.measurements_between(conn, characteristic_id, start, end)
+        current = limits_repo.current(conn, [characteristic_id]).get(characteristic_id)
+    if row.usl is None and row.lsl is None:
+        raise invalid(
+            ("path", "characteristic_id"),
+            "the characteristic has no specification limit (usl, lsl)",
+        )
+    if not samples:
+        raise invalid(("query",), "not enough data: no samples in the range")
+    values = _matrix([measured for _at, measured in samples])
+    try:
+        sigma_within, source = _sigma_within(row.chart_type, current, values)
+        result = capability(values, sigma_within, lsl=row.lsl, usl=row.usl, target=row.target)
+    except ValueError as exc:
+        raise invalid(("query",), f"no capability from these data: {exc}") from exc
+    bins = histogram(values)
+    normality = None
+    if result.n >= MIN_SAMPLE_SIZE:
+        ad = anderson_darling(values)
+        normality = Normality(a2=ad.a2, a2_star=ad.a2_star, p_value=ad.p_value)
+    return CapabilityReport(
+        characteristic_id=characteristic_id,
+        n=result.n,
+        subgroups=len(samples),
+        first_sample_at=samples[0][0],
+        last_sample_at=samples[-1][0],
+        mean=result.mean,
+        sigma_within=result.sigma_within,
+        sigma_overall=result.sigma_overall,
+        sigma_source=source,
+        lsl=row.lsl,
+        usl=row.usl,
+        target=result.target,
+        indices=CapabilityIndices.model_validate(result, from_attributes=True),
+        histogram=HistogramBins(edges=bins.edges.tolist(), counts=bins.counts.tolist()),
+        normality=normality,
+    )

@@ -1,0 +1,1 @@
+"""OpenSPC MQTT publisher: SPC results as a Sparkplug B edge node, or as JSON events."""

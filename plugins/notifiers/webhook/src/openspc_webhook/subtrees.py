@@ -1,0 +1,67 @@
+"""Hierarchy filters: which characteristics lie on or below the nodes the webhooks name."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Collection
+
+from sqlalchemy import Connection, select
+
+from openspc.db.models import Characteristic, Hierarchy
+
+
+def characteristics_below(conn: Connection, roots: Collection[int]) -> dict[int, frozenset[int]]:
+    """For every root that exists, the characteristics on it or anywhere below it: one
+    recursive query for all roots (SQLite and PostgreSQL). Missing roots are left out."""
+    tree = (
+        select(Hierarchy.id.label("root_id"), Hierarchy.id.label("node_id"))
+        .where(Hierarchy.id.in_(roots))
+        .cte("webhook_subtree", recursive=True)
+    )
+    tree = tree.union_all(
+        select(tree.c.root_id, Hierarchy.id).where(Hierarchy.parent_id == tree.c.node_id)
+    )
+    rows = conn.execute(
+        select(tree.c.root_id, Characteristic.id).select_from(
+            tree.outerjoin(Characteristic, Characteristic.hierarchy_id == tree.c.node_id)
+        )
+    )
+    found: dict[int, set[int]] = {}
+    for root, characteristic in rows:
+        members = found.setdefault(root, set())
+        if characteristic is not None:
+            members.add(characteristic)
+    return {root: frozenset(members) for root, members in found.items()}
+
+
+class Subtrees:
+    """The characteristics below each filtered node, cached.
+
+    All filtered nodes are resolved again, with one query, when a node is filtered that was
+    not before, when a batch brings a characteristic not seen since the last resolution (e.g.
+    one created after it), and at the latest every ``refresh_seconds`` (moved nodes). Used
+    from one thread only (the notifier's database thread).
+    """
+
+    def __init__(self, refresh_seconds: float) -> None:
+        self.refresh_seconds = refresh_seconds
+        self.members: dict[int, frozenset[int]] = {}
+        self._known: set[int] = set()
+        self._resolved_at = -math.inf
+
+    def resolve(
+        self, conn: Connection, roots: set[int], characteristic_ids: set[int]
+    ) -> dict[int, frozenset[int]]:
+        """The members of every root in ``roots`` (empty for a node that does not exist),
+        current for ``characteristic_ids``."""
+        stale = time.monotonic() - self._resolved_at > self.refresh_seconds
+        if roots and (
+            stale or not roots <= self.members.keys() or not characteristic_ids <= self._known
+        ):
+            started = time.monotonic()
+            found = characteristics_below(conn, roots)
+            self.members = {root: found.get(root, frozenset()) for root in roots}
+            self._known.update(characteristic_ids, *self.members.values())
+            self._resolved_at = started
+        return self.members
