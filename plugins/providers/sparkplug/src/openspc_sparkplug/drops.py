@@ -6,7 +6,9 @@ from enum import StrEnum
 
 
 class DropReason(StrEnum):
-    """A counted drop. Message-level reasons count messages; value-level ones count values."""
+    """A counted drop. Message-level reasons count messages; value-level ones count values.
+
+    A redelivered value the pipeline already stored counts as ``DUPLICATE`` too."""
 
     # message level
     MALFORMED = "malformed"  # undecodable payload or topic, DATA without seq, nameless birth metric
@@ -25,3 +27,8 @@ class DropReason(StrEnum):
     BAD_QUALITY = "bad_quality"  # Quality property other than good (0 bad, 500 stale, ...)
     DUPLICATE = "duplicate"  # a rebirth repeating the value (and timestamp) already delivered
     SHADOWED_TAG = "shadowed_tag"  # device metric whose tag URI names a node metric (see topics)
+    # provider level (values, except OVERSIZED which counts messages)
+    OVERSIZED = "oversized"  # payload larger than the configured maximum (never decoded)
+    UNKNOWN_TAG = "unknown_tag"  # no characteristic with source TAG is bound to the tag
+    PARTIAL_SUBGROUP = "partial_subgroup"  # values of a subgroup discarded before it completed
+    REJECTED = "rejected"  # the pipeline refused the sample (e.g. the binding changed meanwhile)

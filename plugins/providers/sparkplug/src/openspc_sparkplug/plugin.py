@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import click
 
 from openspc.hookspecs import hookimpl
 from openspc_sparkplug.cli import simulate
+from openspc_sparkplug.provider import SparkplugProvider
+
+
+@hookimpl
+def register_providers() -> Sequence[type]:
+    return [SparkplugProvider]
 
 
 @hookimpl

@@ -46,7 +46,8 @@ class MessageType(StrEnum):
         return self.value[0] == "D"
 
 
-def _check_id(kind: str, value: str) -> str:
+def check_id(kind: str, value: str) -> str:
+    """``value`` when it is a valid Sparkplug id (group, edge node, device or host id)."""
     if not value or not _FORBIDDEN_IN_ID.isdisjoint(value):
         raise TopicError(f"invalid {kind} {value!r}: must be non-empty without '/', '+', '#'")
     return value
@@ -62,10 +63,10 @@ class Topic:
     device: str | None = None
 
     def __post_init__(self) -> None:
-        _check_id("group id", self.group)
-        _check_id("edge node id", self.node)
+        check_id("group id", self.group)
+        check_id("edge node id", self.node)
         if self.message_type.is_device_level:
-            _check_id("device id", self.device or "")
+            check_id("device id", self.device or "")
         elif self.device is not None:
             raise TopicError(f"{self.message_type} has no device id")
 
@@ -79,7 +80,7 @@ class StateTopic:
     host_id: str
 
     def __post_init__(self) -> None:
-        _check_id("host id", self.host_id)
+        check_id("host id", self.host_id)
 
     def __str__(self) -> str:
         return f"{NAMESPACE}/STATE/{self.host_id}"
@@ -113,10 +114,10 @@ class SparkplugTag:
     metric: str
 
     def __post_init__(self) -> None:
-        _check_id("group id", self.group)
-        _check_id("edge node id", self.node)
+        check_id("group id", self.group)
+        check_id("edge node id", self.node)
         if self.device is not None:
-            _check_id("device id", self.device)
+            check_id("device id", self.device)
         if not self.metric:
             raise TopicError("a metric name is required")
 
