@@ -10,7 +10,8 @@ DEMO_DIR ?= data/demo
 DEMO_PORT ?= 8000
 DEMO_MQTT_PORT ?= 1884
 
-.PHONY: help install system-deps demo test lint typecheck pytest bench frontend clean
+.PHONY: help install system-deps demo test lint typecheck pytest bench frontend frontend-check clean
+NPM_STAMP := frontend/node_modules/.installed
 
 help:
 	@echo "make demo   install what is missing, build the UI, run a demo plant with live data"
@@ -22,6 +23,8 @@ help:
 system-deps:
 	@missing=""; \
 	command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
+	command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -40,6 +43,18 @@ $(STAMP): pyproject.toml $(addsuffix pyproject.toml,$(PLUGIN_DIRS)) | system-dep
 
 install: system-deps $(STAMP)
 
+# --- web app (built into openspc/web, served by `openspc serve`) -----------------------
+
+$(NPM_STAMP): frontend/package.json frontend/package-lock.json | system-deps
+	cd frontend && npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+frontend: $(NPM_STAMP)
+	cd frontend && npm run build
+
+frontend-check: $(NPM_STAMP)
+	cd frontend && npm run typecheck && npm run lint && npm test
+
 # --- checks -----------------------------------------------------------------------------
 
 lint: install
@@ -52,14 +67,15 @@ typecheck: install
 pytest: install
 	$(BIN)/python -m pytest
 
-test: lint typecheck pytest
+# The end-to-end tests (tests/e2e, real Chromium) run against the freshly built web app.
+test: lint typecheck frontend-check frontend pytest
 
 bench: install
 	@for b in benchmarks/[!_]*.py; do echo "== $$b" >&2; $(BIN)/python $$b || exit 1; done
 
 # --- demo -------------------------------------------------------------------------------
 
-demo: install
+demo: install frontend
 	OPENSPC_DATABASE_URL=sqlite:///$(DEMO_DIR)/openspc.db $(BIN)/python -m openspc.demo \
 	  --dir $(DEMO_DIR) --port $(DEMO_PORT) --mqtt-port $(DEMO_MQTT_PORT)
 

@@ -1,0 +1,2 @@
+export { AlertsPage, toQuery, DEFAULT_FILTERS, type AlertFilters } from './AlertsPage';
+export { AckDialog } from './AckDialog';

@@ -1,0 +1,1 @@
+export { CapabilityPanel, grade, histogramRows, type Grade } from './CapabilityPanel';

@@ -1,0 +1,5 @@
+export { HierarchyEditor, NODE_TYPES, flattenNodes } from './HierarchyEditor';
+export { CharacteristicForm, validate as validateCharacteristic, toBody as characteristicBody, initialValues } from './CharacteristicForm';
+export { RulesEditor, settingsOf, rowsOf, paramSpecs, checkParam } from './RulesEditor';
+export { LimitsPanel } from './LimitsPanel';
+export { ReasonCodesEditor, UsersEditor } from './ReferenceEditors';

@@ -1,0 +1,3 @@
+export { CharacteristicTree, useTreeData } from './CharacteristicTree';
+export { DueList } from './DueList';
+export { rollUp, characteristicStatus, nodePaths, type Status } from './status';

@@ -1,0 +1,1 @@
+export { EntryModal, validateMeasurements, serverErrors, type EntryModalProps } from './EntryModal';
