@@ -59,10 +59,7 @@ class Plant:
                     name=name,
                     chart_type=chart_type,
                     subgroup_size=n,
-                    source="MANUAL",
-                    decimal_places=3,
-                    chart_params={},
-                    **extra,
+                    **{"source": "MANUAL", "decimal_places": 3, "chart_params": {}, **extra},
                 )
                 .returning(m.Characteristic.id)
             ).scalar_one()

@@ -33,7 +33,7 @@ from openspc.config import Settings
 from openspc.contracts import SampleContext, SampleEvent
 from openspc_sparkplug.bindings import Binding, BindingSource
 from openspc_sparkplug.config import SparkplugConfig
-from openspc_sparkplug.connection import Message, MqttConnection
+from openspc_sparkplug.connection import CONNECTION, Message, MqttConnection
 from openspc_sparkplug.drops import DropReason
 from openspc_sparkplug.host import SparkplugHost
 from openspc_sparkplug.plain import MAX_TIMESTAMP_MS, parse_plain
@@ -212,7 +212,7 @@ class SparkplugProvider:
 
     async def _handle(self, burst: list[Message]) -> None:
         self.messages += len(burst)
-        metrics.mqtt_messages.labels("sparkplug").inc(len(burst))
+        metrics.mqtt_messages.labels(CONNECTION).inc(len(burst))
         max_bytes = self.config.max_payload_bytes
         for index, message in enumerate(burst):
             ticket = Ticket(message.mid, message.generation) if message.qos else None
