@@ -13,8 +13,9 @@ from openspc.stats.limits import (
     ChartType,
     ControlLimits,
     PlottedPoints,
+    PointLimits,
     plotted_points,
-    standardize,
+    point_limits,
 )
 
 CHART_TYPES: tuple[ChartType, ...] = ("xbar_r", "xbar_s", "imr")
@@ -31,9 +32,14 @@ def plot(chart_type: ChartType, values: FloatArray, previous: float | None) -> P
     return PlottedPoints(points.location[1:], points.dispersion[1:], points.n[1:])
 
 
-def z_scores(limits: ControlLimits | None, points: PlottedPoints) -> tuple[FloatArray, FloatArray]:
+def bands(limits: ControlLimits, subgroup_size: int) -> PointLimits:
+    """The lines of both charts for one subgroup size (what a characteristic's points use)."""
+    return point_limits(limits, [subgroup_size])
+
+
+def z_scores(lines: PointLimits | None, points: PlottedPoints) -> tuple[FloatArray, FloatArray]:
     """z of both statistics; NaN everywhere while there are no limits (baseline)."""
-    if limits is None:
+    if lines is None:
         nan = np.full(points.location.shape, np.nan)
         return nan, nan.copy()
-    return standardize(limits, points)
+    return lines.location.z(points.location), lines.dispersion.z(points.dispersion)

@@ -51,18 +51,23 @@ def evaluate(inputs: Sequence[SeriesInput]) -> list[Firing]:
         return []
     z, n, m = stack(inputs)
     width = z.shape[1]
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    binding_of: dict[tuple[int, tuple[str, str]], RuleBinding] = {}  # severity is per row
+    # Characteristics configured alike share one bindings tuple: group rows by it first, so
+    # the Python work here grows with the number of distinct configurations, not of rows.
+    alike: dict[int, list[int]] = defaultdict(list)
     for row, series in enumerate(inputs):
-        for binding in series.bindings:
-            if binding.enabled and len(series.new):
-                groups[binding.group_key].append(row)
-                binding_of[row, binding.group_key] = binding
+        if len(series.new):
+            alike[id(series.bindings)].append(row)
+    groups: dict[tuple[str, str], list[tuple[list[int], RuleBinding]]] = defaultdict(list)
+    for rows in alike.values():
+        for binding in inputs[rows[0]].bindings:
+            if binding.enabled:
+                groups[binding.group_key].append((rows, binding))
     firings: list[Firing] = []
     new_cols = np.arange(width)[None, :] >= (width - m)[:, None]
-    for key, rows in groups.items():
-        first = binding_of[rows[0], key]
-        idx = np.asarray(rows)
+    for segments in groups.values():
+        first = segments[0][1]
+        idx = np.concatenate([rows for rows, _ in segments])
+        owner = [binding for rows, binding in segments for _ in rows]  # severity is per row
         fired = first.rule.fire(z[idx], n[idx], first.params) & new_cols[idx]
         lookback = first.rule.lookback(first.params)
         for r, col in zip(*np.nonzero(fired), strict=True):
@@ -71,7 +76,7 @@ def evaluate(inputs: Sequence[SeriesInput]) -> list[Firing]:
                 Firing(
                     row=row,
                     point=int(col - (width - m[row])),
-                    binding=binding_of[row, key],
+                    binding=owner[r],
                     z_window=z[row, max(width - n[row], col - lookback + 1) : col + 1],
                 )
             )

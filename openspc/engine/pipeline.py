@@ -11,6 +11,7 @@ every characteristic the batch touched, and, after the commit, one fan-out of ev
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import threading
@@ -34,13 +35,13 @@ from openspc.db.repo import limits as limits_repo
 from openspc.db.repo import samples as samples_repo
 from openspc.db.repo import violations as violations_repo
 from openspc.engine import limit_versions
-from openspc.engine.charts import plot, z_scores
+from openspc.engine.charts import bands, plot, z_scores
 from openspc.engine.evaluation import Firing, SeriesInput, evaluate
 from openspc.engine.rulesets import RuleBinding, StoredRule, lookback, resolve_rules
 from openspc.engine.windows import Window, WindowStore
 from openspc.rules import Rule
 from openspc.stats._arrays import FloatArray
-from openspc.stats.limits import ControlLimits, limits_from_sigma
+from openspc.stats.limits import ControlLimits, PointLimits, limits_from_sigma
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class EngineConfig:
     source: str
     limits: ControlLimits | None
     limits_id: int | None
+    lines: PointLimits | None  # both charts' lines for this subgroup size (None: baseline)
     baseline_subgroups: int
     included: int  # non-excluded samples stored (counts the baseline)
     rules: Mapping[str, tuple[RuleBinding, ...]]
@@ -129,6 +131,7 @@ class Pipeline:
         self.publish = publish
         self.windows = WindowStore(settings.window_cache_size)
         self.configs: dict[int, EngineConfig] = {}
+        self._rule_sets: dict[tuple[Any, ...], Mapping[str, tuple[RuleBinding, ...]]] = {}
         self._invalid: set[int] = set()
         self._invalid_lock = threading.Lock()
         self._queue: asyncio.Queue[_Submission | None] | None = None
@@ -316,23 +319,51 @@ class Pipeline:
                 StoredRule(r.chart, r.rule_key, r.enabled, r.severity, r.params)
                 for r in rule_rows[cid]
             ]
-            bindings = resolve_rules(self.rules, c.chart_type, stored)
+            bindings = self._rule_set(c.chart_type, stored)
             row = limits.get(cid)
+            in_force = (
+                None
+                if row is None
+                else limits_from_sigma(c.chart_type, row.center_line, row.sigma, c.subgroup_size)
+            )
             out[cid] = EngineConfig(
                 id=cid,
                 chart_type=c.chart_type,
                 subgroup_size=c.subgroup_size,
                 source=c.source,
-                limits=None
-                if row is None
-                else limits_from_sigma(c.chart_type, row.center_line, row.sigma, c.subgroup_size),
+                limits=in_force,
                 limits_id=None if row is None else row.id,
+                lines=None if in_force is None else bands(in_force, c.subgroup_size),
                 baseline_subgroups=c.baseline_subgroups or self.settings.baseline_subgroups,
                 included=counts.get(cid, 0),
                 rules=bindings,
                 window=max(self.settings.default_window, lookback(bindings)),
             )
         return out
+
+    def _rule_set(
+        self, chart_type: str, stored: list[StoredRule]
+    ) -> Mapping[str, tuple[RuleBinding, ...]]:
+        """Resolved rules, shared by every characteristic configured alike (the evaluator
+        groups characteristics by their rule set)."""
+        key = (
+            chart_type,
+            tuple(
+                sorted(
+                    (
+                        s.chart,
+                        s.rule_key,
+                        s.enabled,
+                        s.severity,
+                        json.dumps(s.params, sort_keys=True),
+                    )
+                    for s in stored
+                )
+            ),
+        )
+        if key not in self._rule_sets:
+            self._rule_sets[key] = resolve_rules(self.rules, chart_type, stored)
+        return self._rule_sets[key]
 
     def _load_windows(self, conn: Connection, ids: set[int]) -> None:
         keep = max(self.configs[i].window for i in ids)
@@ -488,7 +519,7 @@ class _BatchWriter:
     def _prepare(self, cid: int, series: _Series) -> _Prepared:
         config = self.config(cid)
         points = plot(config.chart_type, series.values, self.window(cid).last_value)
-        z, zd = z_scores(config.limits, points)
+        z, zd = z_scores(config.lines, points)
         n = len(series.indices)
         contexts = [self.events[i].context for i in series.indices]
         rows = list(
@@ -623,7 +654,12 @@ class _BatchWriter:
         version = limit_versions.store(
             self.conn, config.id, limits, method="baseline", created_by="system", history=history
         )
-        self.configs[config.id] = replace(config, limits=limits, limits_id=version["id"])
+        self.configs[config.id] = replace(
+            config,
+            limits=limits,
+            limits_id=version["id"],
+            lines=bands(limits, config.subgroup_size),
+        )
         self.published.limits.append(version)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,7 +30,7 @@ class RuleBinding:
     severity: str
     enabled: bool
 
-    @property
+    @cached_property
     def group_key(self) -> tuple[str, str]:
         """Characteristics with the same rule and parameters are evaluated together."""
         return self.rule.key, json.dumps(self.params.model_dump(), sort_keys=True)
