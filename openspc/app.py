@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pluggy
 from fastapi import APIRouter, FastAPI
@@ -15,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from openspc import __version__
 from openspc.api import health, metrics
-from openspc.api.errors import validation_error_handler
+from openspc.api.errors import document_unreadable_bodies, validation_error_handler
 from openspc.api.middleware import RequestIdMiddleware
 from openspc.api.routes import ROUTERS
 from openspc.api.routes.auth import LoginThrottle
@@ -67,8 +68,21 @@ def create_app(settings: Settings | None = None, pm: pluggy.PluginManager | None
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    _document_unreadable_bodies(app)
     _mount_web(app, settings.web_dir or PACKAGED_WEB)
     return app
+
+
+def _document_unreadable_bodies(app: FastAPI) -> None:
+    """The schema FastAPI generates, with the 400 it answers to an undecodable body."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        schema = generate()
+        return document_unreadable_bodies(schema) if first else schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _mount_web(app: FastAPI, web_dir: Path) -> None:

@@ -44,7 +44,9 @@ class Settings(BaseSettings):
 
     batch_max_size: int = Field(default=2000, ge=1, description="samples per micro-batch at most")
     batch_max_delay_ms: float = Field(
-        default=2.0, ge=0, description="how long a batch waits for more samples after the first"
+        default=0.0,
+        ge=0,
+        description="how long an idle pipeline waits for more samples before it starts a batch",
     )
     ingest_queue_size: int = Field(default=100_000, ge=1)
     window_cache_size: int = Field(

@@ -29,6 +29,23 @@ ERRORS: ResponseDocs = {
 }
 
 
+#: FastAPI's answer to a body it cannot decode (not JSON text, a broken form), given before
+#: any validation or authentication; documented on every operation that takes a body by
+#: :func:`document_unreadable_bodies`.
+UNREADABLE_BODY: ResponseDocs = {
+    400: {"description": "The body could not be decoded (not JSON text, or a malformed form)"}
+}
+
+
+def document_unreadable_bodies(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Add :data:`UNREADABLE_BODY` to the responses of every operation with a request body."""
+    for path in openapi.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault("400", UNREADABLE_BODY[400])
+    return openapi
+
+
 def invalid(loc: Sequence[str | int], message: str, value: object = None) -> RequestValidationError:
     """A 422 naming the place of the error (``("body", "samples", 3, "measurements")``)."""
     return RequestValidationError(

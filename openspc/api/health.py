@@ -1,4 +1,5 @@
-"""``/health``: database and broker status as JSON (503 when the database is down)."""
+"""``/health``: database, ingestion and broker status as JSON (503 when the database is
+down; ``ingest.last_error`` is why the last micro-batch failed, cleared by the next commit)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,18 @@ router = APIRouter(tags=["operations"])
 def health(request: Request, response: Response) -> dict[str, Any]:
     kernel = request.app.state.kernel
     database = kernel.database_health()
+    if not database["ok"]:
+        database["reason"] = "the database is unavailable"
+    last_error = kernel.pipeline.last_error
+    ingest = {"ok": last_error is None, "last_error": last_error}
     components = kernel.component_health()
-    ok = database["ok"] and all(c.get("ok", True) for c in components.values())
+    ok = database["ok"] and ingest["ok"] and all(c.get("ok", True) for c in components.values())
     if not database["ok"]:
         response.status_code = 503
     return {
         "status": "ok" if ok else "degraded",
         "version": __version__,
         "database": database,
+        "ingest": ingest,
         "components": components,
     }

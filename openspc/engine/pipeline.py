@@ -26,6 +26,8 @@ from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from openspc import metrics
 from openspc.config import Settings
@@ -100,6 +102,22 @@ class BatchEvents:
         return bool(self.samples or self.violations or self.limits or self.acks)
 
 
+class IngestUnavailable(Exception):
+    """The database could not be reached or refused the batch's transaction (connection
+    lost, not accepting connections, locked, pool exhausted): nothing of the batch was stored
+    and the submission can be retried. The database error is ``__cause__``."""
+
+
+#: Database errors that mean "unavailable", not "this input is wrong" or a bug.
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def _unavailable(exc: Exception) -> IngestUnavailable:
+    error = IngestUnavailable(f"the database is unavailable: {type(exc).__name__}: {exc}")
+    error.__cause__ = exc
+    return error
+
+
 class _DuplicatesFound(Exception):
     def __init__(self, keys: set[SampleKey]) -> None:
         self.keys = keys
@@ -157,8 +175,9 @@ class Pipeline:
     async def submit(self, events: Sequence[SampleEvent]) -> list[SampleOutcome]:
         """Queue events as one unit (never split across batches); returns after the commit.
 
-        Raises when the batch could not be committed (database unavailable): nothing of it
-        was stored, and the caller must not acknowledge it.
+        Raises when the batch could not be committed (``IngestUnavailable`` when the
+        database is unavailable): nothing of it was stored, and the caller must not
+        acknowledge it.
         """
         if self._queue is None:
             raise RuntimeError("the pipeline is not running")
@@ -206,11 +225,12 @@ class Pipeline:
         try:
             outcomes, published = await loop.run_in_executor(self._worker, self.process, events)
         except Exception as exc:
-            self.last_error = f"{type(exc).__name__}: {exc}"
+            error = _unavailable(exc) if isinstance(exc, _UNAVAILABLE) else exc
+            self.last_error = f"{type(error).__name__}: {error}"
             log.exception("micro-batch of %d samples failed; nothing of it was stored", len(events))
             for s in batch:
                 if not s.future.done():
-                    s.future.set_exception(exc)
+                    s.future.set_exception(error)
             return
         self.last_error = None
         done = time.perf_counter()
@@ -291,7 +311,10 @@ class Pipeline:
                 self._load(conn, {e.characteristic_id for e in events})
             return [self.rejection(e) for e in events]
 
-        return await asyncio.get_running_loop().run_in_executor(self._worker, run)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._worker, run)
+        except _UNAVAILABLE as exc:
+            raise _unavailable(exc) from exc
 
     def _forget_invalidated(self) -> None:
         with self._invalid_lock:

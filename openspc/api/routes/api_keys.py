@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from openspc.api.deps import AdminUser, KernelDep
 from openspc.api.errors import AUTH_ERRORS, not_found
+from openspc.api.schemas import Id
 from openspc.db.repo import audit
 from openspc.db.repo import users as users_repo
 from openspc.security import Role, new_api_key
@@ -75,7 +76,7 @@ def create_api_key(body: ApiKeyCreate, kernel: KernelDep, principal: AdminUser) 
     operation_id="revokeApiKey",
     responses={404: {"description": "No such API key"}},
 )
-def revoke_api_key(api_key_id: int, kernel: KernelDep, principal: AdminUser) -> ApiKey:
+def revoke_api_key(api_key_id: Id, kernel: KernelDep, principal: AdminUser) -> ApiKey:
     """Revoke a key: it stops working at once. Revoking a revoked key changes nothing."""
     with kernel.engine.begin() as conn:
         row = users_repo.api_key_by_id(conn, api_key_id)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from openspc.api.deps import AdminUser, KernelDep
 from openspc.api.errors import AUTH_ERRORS
+from openspc.api.schemas import MAX_ID
 from openspc.db.repo import audit as audit_repo
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=AUTH_ERRORS)
@@ -42,7 +43,7 @@ def list_audit_entries(
     entity_id: str | None = None,
     actor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> AuditPage:
     """Newest first."""
     with kernel.engine.connect() as conn:

@@ -24,7 +24,7 @@ from openspc.api.errors import (
     invalid,
     not_found,
 )
-from openspc.api.schemas import FieldError
+from openspc.api.schemas import FieldError, Id
 from openspc.api.schemas.characteristics import (
     CONFIG_FIELDS,
     Characteristic,
@@ -146,7 +146,7 @@ async def _announce(kernel: Kernel, characteristic_id: int, limits: dict[str, An
 def list_characteristics(
     kernel: KernelDep,
     _: OperatorUser,
-    hierarchy_id: Annotated[int | None, Query(description=SUBTREE)] = None,
+    hierarchy_id: Annotated[Id | None, Query(description=SUBTREE)] = None,
     source: Source | None = None,
     q: Annotated[
         str | None, Query(max_length=200, description="search in name, description and tag")
@@ -162,7 +162,7 @@ def list_characteristics(
 def list_due(
     kernel: KernelDep,
     _: OperatorUser,
-    hierarchy_id: Annotated[int | None, Query(description=SUBTREE)] = None,
+    hierarchy_id: Annotated[Id | None, Query(description=SUBTREE)] = None,
 ) -> list[DueCharacteristic]:
     """MANUAL characteristics whose last sample is older than their sampling interval (or
     that have none yet), most overdue first."""
@@ -223,9 +223,7 @@ async def create_characteristic(
 
 
 @router.get("/{characteristic_id}", operation_id="getCharacteristic", responses={404: ERRORS[404]})
-def get_characteristic(
-    kernel: KernelDep, _: OperatorUser, characteristic_id: int
-) -> Characteristic:
+def get_characteristic(kernel: KernelDep, _: OperatorUser, characteristic_id: Id) -> Characteristic:
     with kernel.engine.connect() as conn:
         row = characteristics_repo.get(conn, characteristic_id)
         if row is None:
@@ -239,7 +237,7 @@ def get_characteristic(
     responses={404: ERRORS[404], 409: {"description": f"{TAKEN}; or {FIXED}"}},
 )
 async def update_characteristic(
-    kernel: KernelDep, user: EngineerUser, characteristic_id: int, body: CharacteristicUpdate
+    kernel: KernelDep, user: EngineerUser, characteristic_id: Id, body: CharacteristicUpdate
 ) -> Characteristic:
     """Change the fields given. ``rules`` replaces every stored rule setting; ``limits`` adds
     a manual limits version. When chart_type or subgroup_size change (only possible before
@@ -295,9 +293,7 @@ async def update_characteristic(
         409: {"description": "The characteristic has samples (immutable records)"},
     },
 )
-def delete_characteristic(
-    kernel: KernelDep, user: EngineerUser, characteristic_id: int
-) -> Response:
+def delete_characteristic(kernel: KernelDep, user: EngineerUser, characteristic_id: Id) -> Response:
     """Delete a characteristic that has no samples (with its rule settings and limits)."""
     with kernel.engine.begin() as conn:
         row = characteristics_repo.get(conn, characteristic_id)

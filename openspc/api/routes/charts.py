@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -12,6 +11,7 @@ from fastapi import APIRouter, Query
 
 from openspc.api.deps import KernelDep, OperatorUser
 from openspc.api.errors import AUTH_ERRORS, ERRORS, invalid, not_found
+from openspc.api.schemas import Id, Timestamp
 from openspc.api.schemas.characteristics import CharacteristicSummary
 from openspc.api.schemas.charts import (
     CapabilityIndices,
@@ -78,7 +78,7 @@ def _limits_at(
 def get_chart(
     kernel: KernelDep,
     _: OperatorUser,
-    characteristic_id: int,
+    characteristic_id: Id,
     limit: Annotated[int, Query(ge=1, le=5000, description="the newest samples")] = 100,
 ) -> ChartData:
     """The newest ``limit`` samples in the order the rules judged them (oldest first), each
@@ -150,11 +150,11 @@ def _sigma_within(
 def get_capability(
     kernel: KernelDep,
     _: OperatorUser,
-    characteristic_id: int,
+    characteristic_id: Id,
     from_: Annotated[
-        datetime | None, Query(alias="from", description="first sample time (ISO 8601)")
+        Timestamp | None, Query(alias="from", description="first sample time (ISO 8601)")
     ] = None,
-    to: Annotated[datetime | None, Query(description="last sample time (ISO 8601)")] = None,
+    to: Annotated[Timestamp | None, Query(description="last sample time (ISO 8601)")] = None,
 ) -> CapabilityReport:
     """Capability of the non-excluded samples stamped in the range: C indices from the
     within σ (the current limits', or estimated by the chart's estimator while there are

@@ -17,6 +17,7 @@ from openspc.api.errors import (
     invalid,
     not_found,
 )
+from openspc.api.schemas import Id
 from openspc.api.schemas.hierarchy import (
     LEVELS,
     HierarchyCreate,
@@ -88,7 +89,7 @@ def create_node(kernel: KernelDep, user: EngineerUser, body: HierarchyCreate) ->
 
 
 @router.get("/{node_id}", operation_id="getHierarchyNode", responses={404: ERRORS[404]})
-def get_node(kernel: KernelDep, _: OperatorUser, node_id: int) -> HierarchyTree:
+def get_node(kernel: KernelDep, _: OperatorUser, node_id: Id) -> HierarchyTree:
     """One node with everything below it."""
     with kernel.engine.connect() as conn:
         rows = hierarchy_repo.subtree_nodes(conn, node_id)
@@ -104,7 +105,7 @@ def get_node(kernel: KernelDep, _: OperatorUser, node_id: int) -> HierarchyTree:
     responses={404: ERRORS[404], 409: {"description": NAME_TAKEN}},
 )
 def update_node(
-    kernel: KernelDep, user: EngineerUser, node_id: int, body: HierarchyUpdate
+    kernel: KernelDep, user: EngineerUser, node_id: Id, body: HierarchyUpdate
 ) -> HierarchyNode:
     """Rename, change the type, or move the node (and everything below it) to a new parent."""
     changes = body.model_dump(exclude_unset=True)
@@ -150,7 +151,7 @@ def update_node(
         409: {"description": "The node has child nodes or characteristics"},
     },
 )
-def delete_node(kernel: KernelDep, user: EngineerUser, node_id: int) -> Response:
+def delete_node(kernel: KernelDep, user: EngineerUser, node_id: Id) -> Response:
     with kernel.engine.begin() as conn:
         node = hierarchy_repo.get(conn, node_id)
         if node is None:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openspc.api.deps import EngineerUser, KernelDep, OperatorUser
 from openspc.api.errors import ERRORS, invalid, not_found
+from openspc.api.schemas import Id
 from openspc.api.schemas.limits import LimitsOut, ManualLimitsIn, RecalculateIn
 from openspc.db.repo import audit
 from openspc.db.repo import characteristics as characteristics_repo
@@ -39,7 +40,7 @@ async def _announce(kernel: Kernel, version: dict[str, Any]) -> None:
 
 
 @router.get("/history", operation_id="limitsHistory")
-def limits_history(characteristic_id: int, kernel: KernelDep, _: OperatorUser) -> list[LimitsOut]:
+def limits_history(characteristic_id: Id, kernel: KernelDep, _: OperatorUser) -> list[LimitsOut]:
     """Every version, newest first."""
     with kernel.engine.connect() as conn:
         _characteristic(conn, characteristic_id)
@@ -49,7 +50,7 @@ def limits_history(characteristic_id: int, kernel: KernelDep, _: OperatorUser) -
 
 @router.put("", status_code=status.HTTP_201_CREATED, operation_id="setLimits")
 async def set_limits(
-    characteristic_id: int, body: ManualLimitsIn, kernel: KernelDep, principal: EngineerUser
+    characteristic_id: Id, body: ManualLimitsIn, kernel: KernelDep, principal: EngineerUser
 ) -> LimitsOut:
     def store() -> dict[str, Any]:
         with kernel.engine.begin() as conn:
@@ -80,7 +81,7 @@ async def set_limits(
 
 @router.post("/recalculate", operation_id="recalculateLimits")
 async def recalculate_limits(
-    characteristic_id: int, body: RecalculateIn, kernel: KernelDep, principal: EngineerUser
+    characteristic_id: Id, body: RecalculateIn, kernel: KernelDep, principal: EngineerUser
 ) -> LimitsOut:
     """Phase-I limits from a range of history, excluded samples left out. With ``preview``
     nothing is stored (the UI draws them first)."""

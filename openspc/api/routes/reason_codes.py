@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openspc.api.deps import EngineerUser, KernelDep, OperatorUser
 from openspc.api.errors import AUTH_ERRORS, conflict, not_found
+from openspc.api.schemas import Id
 from openspc.db.repo import audit
 from openspc.db.repo import reason_codes as reason_codes_repo
 
@@ -80,7 +81,7 @@ def create_reason_code(
     responses={404: {"description": "No such reason code"}},
 )
 def update_reason_code(
-    reason_code_id: int, body: ReasonCodeUpdate, kernel: KernelDep, principal: EngineerUser
+    reason_code_id: Id, body: ReasonCodeUpdate, kernel: KernelDep, principal: EngineerUser
 ) -> ReasonCode:
     """Relabel, deactivate or reactivate a reason code."""
     with kernel.engine.begin() as conn:

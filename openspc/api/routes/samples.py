@@ -6,13 +6,16 @@ sample's batch is committed and evaluated, and carries the violations it caused.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from openspc.api.deps import EngineerUser, KernelDep, OperatorUser
 from openspc.api.errors import ERRORS, conflict, invalid, not_found
+from openspc.api.schemas import Id, Timestamp
 from openspc.api.schemas.samples import (
     ExclusionIn,
     SampleBatchIn,
@@ -26,10 +29,28 @@ from openspc.contracts import SampleContext, SampleEvent
 from openspc.db.repo import audit
 from openspc.db.repo import characteristics as characteristics_repo
 from openspc.db.repo import samples as samples_repo
-from openspc.engine.pipeline import Rejection
+from openspc.engine.pipeline import IngestUnavailable, Rejection
 from openspc.kernel import Kernel
 
 router = APIRouter(tags=["samples"], responses=ERRORS)
+
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"description": "Not stored: the database is unavailable; retry later"}
+}
+RETRY_AFTER_SECONDS = 5
+
+
+@contextmanager
+def _unavailable_as_503() -> Iterator[None]:
+    """A 503 with the reason when the pipeline could not commit (nothing was stored)."""
+    try:
+        yield
+    except IngestUnavailable as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"not stored: {exc}",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
 
 
 def _event(characteristic_id: int, body: SampleIn, principal: str) -> SampleEvent:
@@ -57,13 +78,15 @@ def _raise_for(rejection: Rejection, loc: list[str | int]) -> None:
     "/characteristics/{characteristic_id}/samples",
     status_code=status.HTTP_201_CREATED,
     operation_id="submitSample",
+    responses=UNAVAILABLE,
 )
 async def submit_sample(
-    characteristic_id: int, body: SampleIn, kernel: KernelDep, principal: OperatorUser
+    characteristic_id: Id, body: SampleIn, kernel: KernelDep, principal: OperatorUser
 ) -> SampleResult:
     """Store one subgroup; returns it with the violations it caused (409 if a sample with
-    the same timestamp is already stored)."""
-    [outcome] = await kernel.pipeline.submit([_event(characteristic_id, body, principal.name)])
+    the same timestamp is already stored, 503 if the database is unavailable)."""
+    with _unavailable_as_503():
+        [outcome] = await kernel.pipeline.submit([_event(characteristic_id, body, principal.name)])
     if outcome.error:
         _raise_for(outcome.error, ["body"])
     if outcome.duplicate:
@@ -76,18 +99,22 @@ async def submit_sample(
     "/characteristics/{characteristic_id}/samples/batch",
     status_code=status.HTTP_201_CREATED,
     operation_id="submitSampleBatch",
+    responses=UNAVAILABLE,
 )
 async def submit_sample_batch(
-    characteristic_id: int, body: SampleBatchIn, kernel: KernelDep, principal: OperatorUser
+    characteristic_id: Id, body: SampleBatchIn, kernel: KernelDep, principal: OperatorUser
 ) -> SampleBatchResult:
     """Store up to 10,000 subgroups in order, all or nothing: if one is invalid, none is
     stored and the error names it. Samples already stored (same timestamp) are skipped and
     listed in ``duplicates``."""
     events = [_event(characteristic_id, s, principal.name) for s in body.samples]
-    for i, rejection in enumerate(await kernel.pipeline.check(events)):
+    with _unavailable_as_503():
+        rejections = await kernel.pipeline.check(events)
+    for i, rejection in enumerate(rejections):
         if rejection:
             _raise_for(rejection, ["body", "samples", i])
-    outcomes = await kernel.pipeline.submit(events)
+    with _unavailable_as_503():
+        outcomes = await kernel.pipeline.submit(events)
     for i, o in enumerate(outcomes):
         if o.error:  # changed between check and commit (e.g. reconfigured): report it
             _raise_for(o.error, ["body", "samples", i])
@@ -100,12 +127,12 @@ async def submit_sample_batch(
 
 @router.get("/characteristics/{characteristic_id}/samples", operation_id="listSamples")
 def list_samples(
-    characteristic_id: int,
+    characteristic_id: Id,
     kernel: KernelDep,
     _: OperatorUser,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    before: datetime | None = None,
-    after: datetime | None = None,
+    before: Timestamp | None = None,
+    after: Timestamp | None = None,
 ) -> SamplePage:
     """Newest first; ``before``/``after`` page by timestamp."""
     with kernel.engine.connect() as conn:
@@ -118,7 +145,7 @@ def list_samples(
 
 
 @router.get("/samples/{sample_id}", operation_id="getSample")
-def get_sample(sample_id: int, kernel: KernelDep, _: OperatorUser) -> SampleOut:
+def get_sample(sample_id: Id, kernel: KernelDep, _: OperatorUser) -> SampleOut:
     with kernel.engine.connect() as conn:
         sample = samples_repo.get(conn, sample_id)
     if sample is None:
@@ -128,7 +155,7 @@ def get_sample(sample_id: int, kernel: KernelDep, _: OperatorUser) -> SampleOut:
 
 @router.patch("/samples/{sample_id}", operation_id="setSampleExclusion")
 def set_exclusion(
-    sample_id: int, body: ExclusionIn, kernel: KernelDep, principal: EngineerUser
+    sample_id: Id, body: ExclusionIn, kernel: KernelDep, principal: EngineerUser
 ) -> SampleOut:
     """Exclude a sample from the rule sequence and limit calculations (or include it again).
     The sample's values stay as they are; the change is audited."""

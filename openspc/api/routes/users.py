@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openspc.api.deps import AdminUser, KernelDep
 from openspc.api.errors import AUTH_ERRORS, conflict, not_found
+from openspc.api.schemas import Id
 from openspc.db.repo import audit
 from openspc.db.repo import users as users_repo
 from openspc.security import Role, hash_password
@@ -84,7 +85,7 @@ def create_user(body: UserCreate, kernel: KernelDep, principal: AdminUser) -> Us
         409: {"description": "This would leave no active admin"},
     },
 )
-def update_user(user_id: int, body: UserUpdate, kernel: KernelDep, principal: AdminUser) -> User:
+def update_user(user_id: Id, body: UserUpdate, kernel: KernelDep, principal: AdminUser) -> User:
     """Change a user's role, deactivate or reactivate them, or set a new password. Access
     tokens already issued stay valid until they expire (minutes); refreshing them fails."""
     changes: dict[str, Any] = body.model_dump(exclude_none=True)

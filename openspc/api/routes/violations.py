@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openspc.api.deps import KernelDep, OperatorUser, Principal
 from openspc.api.errors import AUTH_ERRORS, field_error
+from openspc.api.schemas import MAX_ID, Id, Timestamp
 from openspc.api.schemas.samples import ViolationBrief
 from openspc.db.repo import audit
 from openspc.db.repo import reason_codes as reason_codes_repo
@@ -87,7 +88,7 @@ class AcknowledgeRequest(BaseModel):
 
 
 class BulkAcknowledgeRequest(AcknowledgeRequest):
-    violation_ids: list[int] = Field(min_length=1, max_length=1000)
+    violation_ids: list[Id] = Field(min_length=1, max_length=1000)
 
 
 class ViolationIds(BaseModel):
@@ -107,19 +108,19 @@ ACK_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def violation_filter(
-    characteristic_id: int | None = None,
+    characteristic_id: Id | None = None,
     hierarchy_id: Annotated[
-        int | None, Query(description="a hierarchy node: its whole subtree")
+        Id | None, Query(description="a hierarchy node: its whole subtree")
     ] = None,
     severity: Severity | None = None,
     rule_key: str | None = None,
     acknowledged: bool | None = None,
     since: Annotated[
-        datetime | None,
+        Timestamp | None,
         Query(alias="from", description="violating samples at or after (no offset: UTC)"),
     ] = None,
     until: Annotated[
-        datetime | None, Query(alias="to", description="violating samples before (no offset: UTC)")
+        Timestamp | None, Query(alias="to", description="violating samples before (no offset: UTC)")
     ] = None,
 ) -> ViolationFilter:
     return ViolationFilter(
@@ -158,7 +159,7 @@ def list_violations(
     _: OperatorUser,
     f: ViolationFilterDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ViolationPage:
     """Unacknowledged first, then newest first."""
     with kernel.engine.connect() as conn:
@@ -216,7 +217,7 @@ def _summarize(rows: Iterable[Any]) -> ViolationSummary:
     "/{violation_id}/acknowledge", operation_id="acknowledgeViolation", responses=ACK_ERRORS
 )
 async def acknowledge_violation(
-    violation_id: int, body: AcknowledgeRequest, kernel: KernelDep, principal: OperatorUser
+    violation_id: Id, body: AcknowledgeRequest, kernel: KernelDep, principal: OperatorUser
 ) -> Violation:
     """Acknowledge one violation with a reason code (once; a second time is a 409)."""
     [acknowledged] = await _acknowledge(kernel, principal, [violation_id], body)

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from openspc.api.schemas import NOT_NULL, FieldError, Name
+from openspc.api.schemas import NOT_NULL, FieldError, Id, Name, Value
 from openspc.api.schemas.limits import LimitsOut, ManualLimitsIn
 from openspc.api.schemas.rules import EffectiveRule, RuleSetting
 from openspc.stats.constants import MAX_SUBGROUP_SIZE, MIN_SUBGROUP_SIZE
@@ -68,16 +68,16 @@ NEW_LIMITS = "a new manual limits version: {center_line, sigma} or {center_line,
 class CharacteristicCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    hierarchy_id: int
+    hierarchy_id: Id
     name: Name
     description: str | None = None
     unit: Unit | None = None
     decimal_places: DecimalPlaces = 3
     chart_type: ChartType
     subgroup_size: SubgroupSize
-    usl: FiniteFloat | None = None
-    lsl: FiniteFloat | None = None
-    target: FiniteFloat | None = None
+    usl: Value | None = None
+    lsl: Value | None = None
+    target: Value | None = None
     source: Source = "MANUAL"
     tag: TagUri | None = None
     sampling_interval_minutes: Interval | None = None
@@ -93,16 +93,16 @@ class CharacteristicUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hierarchy_id: Annotated[int | None, NOT_NULL] = None
+    hierarchy_id: Annotated[Id | None, NOT_NULL] = None
     name: Annotated[Name | None, NOT_NULL] = None
     description: str | None = None
     unit: Unit | None = None
     decimal_places: Annotated[DecimalPlaces | None, NOT_NULL] = None
     chart_type: Annotated[ChartType | None, NOT_NULL] = None
     subgroup_size: Annotated[SubgroupSize | None, NOT_NULL] = None
-    usl: FiniteFloat | None = None
-    lsl: FiniteFloat | None = None
-    target: FiniteFloat | None = None
+    usl: Value | None = None
+    lsl: Value | None = None
+    target: Value | None = None
     source: Annotated[Source | None, NOT_NULL] = None
     tag: TagUri | None = None
     sampling_interval_minutes: Interval | None = None

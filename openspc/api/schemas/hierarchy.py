@@ -7,7 +7,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from openspc.api.schemas import NOT_NULL, Name
+from openspc.api.schemas import NOT_NULL, Id, Name
 
 NodeType = Literal["enterprise", "site", "area", "line", "cell", "equipment"]
 #: ISA-95 order, top first; a node's type may not be above its parent's.
@@ -19,7 +19,7 @@ class HierarchyCreate(BaseModel):
 
     name: Name
     type: NodeType
-    parent_id: int | None = Field(default=None, description="None: a root node")
+    parent_id: Id | None = Field(default=None, description="None: a root node")
 
 
 class HierarchyUpdate(BaseModel):
@@ -29,7 +29,7 @@ class HierarchyUpdate(BaseModel):
 
     name: Annotated[Name | None, NOT_NULL] = None
     type: Annotated[NodeType | None, NOT_NULL] = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class HierarchyNode(BaseModel):

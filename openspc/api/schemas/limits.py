@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from openspc.api.schemas import Id, Value
 from openspc.stats.sigma import SigmaMethod
 
 
@@ -35,10 +36,10 @@ class ManualLimitsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    center_line: float
-    sigma: float | None = Field(default=None, gt=0)
-    ucl: float | None = None
-    lcl: float | None = None
+    center_line: Value
+    sigma: Value | None = Field(default=None, gt=0)
+    ucl: Value | None = None
+    lcl: Value | None = None
     comment: str | None = Field(default=None, max_length=1000)
 
     @model_validator(mode="after")
@@ -56,8 +57,8 @@ class RecalculateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    from_sample_id: int | None = None
-    to_sample_id: int | None = None
+    from_sample_id: Id | None = None
+    to_sample_id: Id | None = None
     sigma_method: SigmaMethod | None = None
     preview: bool = False
     comment: str | None = Field(default=None, max_length=1000)

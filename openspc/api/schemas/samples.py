@@ -7,10 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openspc.api.schemas import Timestamp, Value
+
 
 class SampleIn(BaseModel):
-    measurements: list[float] = Field(min_length=1, max_length=25)
-    timestamp: datetime | None = None
+    measurements: list[Value] = Field(min_length=1, max_length=25)
+    timestamp: Timestamp | None = None
     batch_number: str | None = Field(default=None, max_length=100)
     operator_id: str | None = Field(default=None, max_length=100)
 

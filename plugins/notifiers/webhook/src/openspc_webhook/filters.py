@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openspc.api.schemas import Id
+
 EventType = Literal["violation", "ack_update", "limits_update"]
 Severity = Literal["WARNING", "CRITICAL"]
 DEFAULT_EVENT_TYPES: tuple[EventType, ...] = ("violation",)
@@ -31,7 +33,7 @@ class WebhookFilters(BaseModel):
     rule_keys: list[str] = Field(
         default_factory=list, description="rules (e.g. nelson.1) to send; empty: all"
     )
-    hierarchy_id: int | None = Field(
+    hierarchy_id: Id | None = Field(
         default=None,
         description="only characteristics on this hierarchy node or below it; null: all",
     )

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openspc.api.deps import AdminUser, KernelDep
 from openspc.api.errors import AUTH_ERRORS, ResponseDocs, conflict, invalid, not_found
+from openspc.api.schemas import MAX_ID, Id
 from openspc.db.repo import audit
 from openspc.kernel import Kernel
 from openspc_webhook import repo
@@ -121,7 +122,7 @@ def create_webhook(
 
 
 @router.get("/{webhook_id}", operation_id="getWebhook", responses=NOT_FOUND)
-def get_webhook(webhook_id: int, kernel: KernelDep, _: AdminUser) -> Webhook:
+def get_webhook(webhook_id: Id, kernel: KernelDep, _: AdminUser) -> Webhook:
     with kernel.engine.connect() as conn:
         return _webhook(_existing(conn, webhook_id))
 
@@ -132,7 +133,7 @@ def get_webhook(webhook_id: int, kernel: KernelDep, _: AdminUser) -> Webhook:
     responses={**NOT_FOUND, **NAME_TAKEN, **INVALID},
 )
 def update_webhook(
-    webhook_id: int,
+    webhook_id: Id,
     body: WebhookUpdate,
     kernel: KernelDep,
     notifier: NotifierDep,
@@ -171,7 +172,7 @@ def update_webhook(
     responses=NOT_FOUND,
 )
 def delete_webhook(
-    webhook_id: int, kernel: KernelDep, notifier: NotifierDep, principal: AdminUser
+    webhook_id: Id, kernel: KernelDep, notifier: NotifierDep, principal: AdminUser
 ) -> Response:
     """Delete a webhook with its delivery log; its pending deliveries are not sent."""
     with kernel.engine.begin() as conn:
@@ -184,12 +185,12 @@ def delete_webhook(
 
 @router.get("/{webhook_id}/deliveries", operation_id="listWebhookDeliveries", responses=NOT_FOUND)
 def list_deliveries(
-    webhook_id: int,
+    webhook_id: Id,
     kernel: KernelDep,
     _: AdminUser,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> DeliveryPage:
     """The delivery log, newest first: what was sent, how often, the last answer or error."""
     with kernel.engine.connect() as conn:
@@ -205,7 +206,7 @@ def list_deliveries(
     responses={**NOT_FOUND, 409: {"description": "The webhook is disabled"}},
 )
 def test_webhook(
-    webhook_id: int, kernel: KernelDep, notifier: NotifierDep, principal: AdminUser
+    webhook_id: Id, kernel: KernelDep, notifier: NotifierDep, principal: AdminUser
 ) -> Delivery:
     """Queue a ``test`` event for this webhook (filters do not apply); follow its delivery
     in the log."""

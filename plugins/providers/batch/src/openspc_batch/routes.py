@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openspc.api.deps import EngineerUser, KernelDep, OperatorUser
 from openspc.api.errors import ERRORS, field_error, not_found
+from openspc.api.schemas import Id, Timestamp
 from openspc.engine.pipeline import utc
 from openspc_batch import repo
 from openspc_batch.export import MEDIA_TYPES, UnknownCharacteristic, export_samples
@@ -87,7 +88,7 @@ async def start_import(
         str | None, Form(description="the column mapping as JSON (see the plugin's README)")
     ] = None,
     characteristic_id: Annotated[
-        int | None, Form(description="import every row into this characteristic")
+        Id | None, Form(description="import every row into this characteristic")
     ] = None,
     file_format: Annotated[FileKind | None, Form(description="default: from the name")] = None,
     dry_run: Annotated[bool, Form()] = False,
@@ -130,7 +131,7 @@ async def start_import(
 
 
 @router.get("/imports/{job_id}", operation_id="getImport", name="getImport")
-def get_import(job_id: int, request: Request, kernel: KernelDep, _: EngineerUser) -> ImportJobOut:
+def get_import(job_id: Id, request: Request, kernel: KernelDep, _: EngineerUser) -> ImportJobOut:
     """An import job: its status, progress while it runs, and its report."""
     with kernel.engine.connect() as conn:
         job = repo.get_job(conn, job_id)
@@ -181,11 +182,11 @@ _EXPORT_DOC = (
     responses={200: {"content": {"text/csv": {}}, "description": _EXPORT_DOC}},
 )
 def export_csv(
-    characteristic_id: int,
+    characteristic_id: Id,
     kernel: KernelDep,
     _: OperatorUser,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
 ) -> FileResponse:
     return _export(kernel, characteristic_id, "csv", since, until)
 
@@ -197,10 +198,10 @@ def export_csv(
     responses={200: {"content": {MEDIA_TYPES["parquet"]: {}}, "description": _EXPORT_DOC}},
 )
 def export_parquet(
-    characteristic_id: int,
+    characteristic_id: Id,
     kernel: KernelDep,
     _: OperatorUser,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
 ) -> FileResponse:
     return _export(kernel, characteristic_id, "parquet", since, until)
