@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
+from openspc.db.repo.hierarchy import characteristics_below
 from openspc.testing.builders import Plant
-from openspc_websocket.subtrees import characteristics_below
 
 from .conftest import node
 

@@ -6,34 +6,10 @@ import asyncio
 import time
 from collections.abc import Collection
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine
 
-from openspc.db.models import Characteristic, Hierarchy
+from openspc.db.repo.hierarchy import characteristics_below
 from openspc_websocket.connection import Client
-
-
-def characteristics_below(conn: Connection, roots: Collection[int]) -> dict[int, frozenset[int]]:
-    """For every root that exists, the characteristics on it or anywhere below it: one
-    recursive query for all roots (SQLite and PostgreSQL). Missing roots are left out."""
-    tree = (
-        select(Hierarchy.id.label("root_id"), Hierarchy.id.label("node_id"))
-        .where(Hierarchy.id.in_(roots))
-        .cte("subtree", recursive=True)
-    )
-    tree = tree.union_all(
-        select(tree.c.root_id, Hierarchy.id).where(Hierarchy.parent_id == tree.c.node_id)
-    )
-    rows = conn.execute(
-        select(tree.c.root_id, Characteristic.id).select_from(
-            tree.outerjoin(Characteristic, Characteristic.hierarchy_id == tree.c.node_id)
-        )
-    )
-    found: dict[int, set[int]] = {}
-    for root, characteristic in rows:
-        members = found.setdefault(root, set())
-        if characteristic is not None:
-            members.add(characteristic)
-    return {root: frozenset(members) for root, members in found.items()}
 
 
 class Subtrees:
