@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
@@ -179,6 +180,9 @@ def get_capability(
     try:
         sigma_within, source = _sigma_within(row.chart_type, current, values)
         result = capability(values, sigma_within, lsl=row.lsl, usl=row.usl, target=row.target)
+        indices = CapabilityIndices.model_validate(result, from_attributes=True)
+        if not all(math.isfinite(v) for v in indices.model_dump().values() if v is not None):
+            raise ValueError(f"σ {sigma_within:g} is too small for the spread of the data")
     except ValueError as exc:
         raise invalid(("query",), f"no capability from these data: {exc}") from exc
     bins = histogram(values)
@@ -199,7 +203,7 @@ def get_capability(
         lsl=row.lsl,
         usl=row.usl,
         target=result.target,
-        indices=CapabilityIndices.model_validate(result, from_attributes=True),
+        indices=indices,
         histogram=HistogramBins(edges=bins.edges.tolist(), counts=bins.counts.tolist()),
         normality=normality,
     )
