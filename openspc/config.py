@@ -59,6 +59,40 @@ class Settings(BaseSettings):
         default=None, description="allow-list of entry-point names to load; None loads all"
     )
 
+    process_id: str | None = Field(
+        default=None,
+        description="this process among the OpenSPC processes sharing one database (default "
+        "<hostname>-<pid>); names its relay topic and relay MQTT client",
+    )
+    relay_topic: str | None = Field(
+        default=None,
+        description="scale-out: topic prefix on OPENSPC_MQTT_URL over which the OpenSPC "
+        "processes sharing one database exchange live events and cache invalidations (e.g. "
+        "openspc/relay); unset: one process, no relay",
+    )
+    relay_queue_size: int = Field(
+        default=1000,
+        ge=1,
+        description="committed batches waiting for the relay at most; beyond, the oldest "
+        "batch's events are dropped (its cache invalidations are kept)",
+    )
+
+    @field_validator("process_id")
+    @classmethod
+    def _topic_level(cls, value: str | None) -> str | None:
+        if value is not None and (not value or set(value) & {"/", "+", "#"}):
+            raise ValueError("a process id is one MQTT topic level: not empty, no '/', '+', '#'")
+        return value
+
+    @field_validator("relay_topic")
+    @classmethod
+    def _topic_prefix(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not value or value.startswith("/") or value.endswith("/") or set(value) & {"+", "#"}
+        ):
+            raise ValueError("a topic prefix like 'openspc/relay' (no '+', '#', outer '/')")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

@@ -7,6 +7,8 @@ import inspect
 import logging
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pluggy
@@ -21,9 +23,14 @@ from openspc.db.repo import audit
 from openspc.db.repo import users as users_repo
 from openspc.engine.pipeline import BatchEvents, Pipeline
 from openspc.plugins import Registry, create_plugin_manager
+from openspc.relay import EventRelay
 from openspc.security import hash_password
 
 log = logging.getLogger(__name__)
+
+#: PostgreSQL advisory lock key: processes starting together on one database migrate and
+#: create the first admin one at a time
+STARTUP_LOCK = 0x4F535043  # "OSPC"
 
 VIOLATION_FIELDS = (
     "sample_id",
@@ -47,9 +54,30 @@ class Kernel:
         self.pipeline = Pipeline(self.engine, self.registry.rules, settings, publish=self.publish)
         self.providers: list[Any] = []
         self.notifiers: list[Any] = []
+        self.relay = (
+            EventRelay(settings, self.pipeline, deliver=self.deliver_relayed)
+            if settings.relay_topic
+            else None
+        )
 
     def migrate(self) -> None:
         upgrade(self.settings.database_url)
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        """Held while migrating and creating the first admin, so that several processes
+        starting on one PostgreSQL database do it one after the other (scale-out)."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+            conn.commit()  # a session lock: no transaction stays open meanwhile
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
+                conn.commit()
 
     def bootstrap_admin(self) -> None:
         """On the first start, create ``admin`` (password from the settings, or generated and
@@ -87,7 +115,8 @@ class Kernel:
     def component_health(self) -> dict[str, Any]:
         """Health of providers and notifiers that report it (e.g. MQTT connection state)."""
         out: dict[str, Any] = {}
-        for component in (*self.providers, *self.notifiers):
+        relay = () if self.relay is None else (self.relay,)
+        for component in (*self.providers, *self.notifiers, *relay):
             report = getattr(component, "health", None)
             if report is not None:
                 out[component.name] = report()
@@ -95,14 +124,17 @@ class Kernel:
 
     async def start(self, app: Any) -> None:
         """Migrate, start the pipeline, the notifiers and the providers, then the plugins."""
-        self.migrate()
-        self.bootstrap_admin()
+        with self.startup_lock():
+            self.migrate()
+            self.bootstrap_admin()
         await self.pipeline.start()
         for cls in self.registry.notifiers.values():
             notifier = cls(app=app)
             self.notifiers.append(notifier)
             if hasattr(notifier, "start"):
                 await notifier.start()
+        if self.relay is not None:
+            await self.relay.start()
         for cls in self.registry.providers.values():
             config = cls.configure(self.settings)
             if config is None:
@@ -118,6 +150,8 @@ class Kernel:
         for provider in reversed(self.providers):
             await provider.stop()
         await self.pipeline.stop()
+        if self.relay is not None:
+            await self.relay.stop()
         for notifier in reversed(self.notifiers):
             if hasattr(notifier, "stop"):
                 await notifier.stop()
@@ -128,6 +162,8 @@ class Kernel:
         """Fan a committed batch's events out to every notifier and the event hooks."""
         for notifier in self.notifiers:
             await notifier.send(events)
+        if self.relay is not None:
+            self.relay.forward(events)
         if events.violations:
             self.pm.hook.violations_detected(
                 violations=[
@@ -139,6 +175,14 @@ class Kernel:
             self.pm.hook.limits_changed(
                 characteristic_id=limits["characteristic_id"], limits=limits
             )
+
+    async def deliver_relayed(self, events: BatchEvents) -> None:
+        """Events another process committed (scale-out relay): only to the notifiers that
+        serve clients connected to this process; the committing process ran the others and
+        the event hooks."""
+        for notifier in self.notifiers:
+            if getattr(notifier, "serves_local_clients", False):
+                await notifier.send(events)
 
     async def call_lifecycle(self, hook: str, **kwargs: Any) -> None:
         for result in getattr(self.pm.hook, hook)(**kwargs):

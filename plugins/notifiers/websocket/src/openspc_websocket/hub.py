@@ -34,6 +34,9 @@ class WebSocketNotifier:
     """
 
     name = "websocket"
+    #: its clients are connected to this process: with several processes on one database
+    #: (scale-out relay) it also receives the events the other processes committed
+    serves_local_clients = True
 
     def __init__(self, app: FastAPI) -> None:
         kernel = app.state.kernel

@@ -7,12 +7,14 @@ the provider's own options from ``OPENSPC_SPARKPLUG_*`` environment variables.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from paho.mqtt.client import topic_matches_sub
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from openspc.config import Settings
 from openspc_sparkplug.topics import StateTopic, TopicError, check_id
@@ -40,8 +42,16 @@ class SparkplugConfig(BaseSettings):
         description="MQTT client id of the persistent session (default openspc-host-<host_id>); "
         "one per OpenSPC instance",
     )
-    groups: list[str] = Field(
-        default_factory=list, description="Sparkplug group ids to subscribe to (empty: all)"
+    groups: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Sparkplug group ids to subscribe to, comma-separated (empty: all); with "
+        "several OpenSPC processes on one database, each takes its own groups",
+    )
+    plain_topics: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="MQTT topic filters, comma-separated (e.g. plant1/#): only the bound plain "
+        "topics they match are subscribed to (empty: every bound plain topic); with several "
+        "OpenSPC processes on one database, each takes its own topics",
     )
     reorder_timeout: float = Field(default=2.0, gt=0, description="seconds a seq gap may wait")
     rebirth_interval: float = Field(
@@ -82,6 +92,34 @@ class SparkplugConfig(BaseSettings):
         description="seconds after STATE offline in which edge nodes' last messages (and their "
         "NDEATH) are still ingested on shutdown",
     )
+
+    @field_validator("groups", "plain_topics", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """``G1,G2`` (or a JSON list) from the environment."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("plain_topics")
+    @classmethod
+    def _filters(cls, value: list[str]) -> list[str]:
+        for f in value:
+            levels = f.split("/")
+            if any(
+                ("#" in level and (level != "#" or i < len(levels) - 1))
+                or ("+" in level and level != "+")
+                for i, level in enumerate(levels)
+            ):
+                raise ValueError(f"not an MQTT topic filter: {f!r}")
+        return value
+
+    def takes_plain_topic(self, topic: str) -> bool:
+        """Whether this process subscribes to a bound plain topic (its partition)."""
+        return not self.plain_topics or any(topic_matches_sub(f, topic) for f in self.plain_topics)
 
     @model_validator(mode="after")
     def _check(self) -> SparkplugConfig:

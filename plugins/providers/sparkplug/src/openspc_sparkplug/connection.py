@@ -128,6 +128,7 @@ class MqttConnection:
 
     def set_plain_topics(self, topics: set[str]) -> None:
         """Subscribe to the plain topics now bound (QoS 1), unsubscribe from the others."""
+        topics = {t for t in topics if self.config.takes_plain_topic(t)}  # this partition's
         with self._lock:
             added, removed = topics - self._plain_topics, self._plain_topics - topics
             self._plain_topics = set(topics)
