@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 import jwt
@@ -55,6 +57,19 @@ def issue_token(
 
 def read_token(secret: str, token: str, kind: Literal["access", "refresh"]) -> TokenClaims:
     """Verify signature, expiry and kind; raises InvalidToken with the reason."""
+    claims, expires_at = _verified(secret, token)
+    if expires_at <= time.time():  # as PyJWT checks it (a cached token may expire since)
+        raise InvalidToken("token expired")
+    if claims.kind != kind:
+        raise InvalidToken("invalid token")
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified(secret: str, token: str) -> tuple[TokenClaims, float]:
+    """A token's claims and expiry once its signature and claims are verified. Cached:
+    decoding costs more than the rest of a request's authentication, and a verified token
+    stays valid until it expires (exceptions, i.e. refused tokens, are not cached)."""
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
@@ -63,9 +78,9 @@ def read_token(secret: str, token: str, kind: Literal["access", "refresh"]) -> T
         raise InvalidToken("token expired") from exc
     except jwt.InvalidTokenError as exc:
         raise InvalidToken("invalid token") from exc
-    if claims.get("typ") != kind or claims.get("role") not in ROLES:
+    if claims.get("typ") not in ("access", "refresh") or claims.get("role") not in ROLES:
         raise InvalidToken("invalid token")
-    return TokenClaims(claims["sub"], claims["role"], kind)
+    return TokenClaims(claims["sub"], claims["role"], claims["typ"]), float(claims["exp"])
 
 
 API_KEY_PREFIX_LENGTH = 8

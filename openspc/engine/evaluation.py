@@ -51,6 +51,7 @@ def evaluate(inputs: Sequence[SeriesInput]) -> list[Firing]:
         return []
     z, n, m = stack(inputs)
     width = z.shape[1]
+    first_new = width - m  # per row, the column of its first new point
     # Characteristics configured alike share one bindings tuple: group rows by it first, so
     # the Python work here grows with the number of distinct configurations, not of rows.
     alike: dict[int, list[int]] = defaultdict(list)
@@ -62,20 +63,30 @@ def evaluate(inputs: Sequence[SeriesInput]) -> list[Firing]:
         for binding in inputs[rows[0]].bindings:
             if binding.enabled:
                 groups[binding.group_key].append((rows, binding))
+    everything = np.arange(len(inputs))
     firings: list[Firing] = []
-    new_cols = np.arange(width)[None, :] >= (width - m)[:, None]
     for segments in groups.values():
         first = segments[0][1]
-        idx = np.concatenate([rows for rows, _ in segments])
+        if len(segments) == 1 and len(segments[0][0]) == len(inputs):
+            idx, zs, ns = everything, z, n  # every row: no copy (the common case)
+        else:
+            idx = np.concatenate([rows for rows, _ in segments])
+            zs, ns = z[idx], n[idx]
+        # Most evaluations fire nowhere: look at the firings first, keep those on new points.
+        hits, cols = np.nonzero(first.rule.fire(zs, ns, first.params))
+        if not hits.size:
+            continue
+        new = cols >= first_new[idx[hits]]
+        if not new.any():
+            continue
         owner = [binding for rows, binding in segments for _ in rows]  # severity is per row
-        fired = first.rule.fire(z[idx], n[idx], first.params) & new_cols[idx]
         lookback = first.rule.lookback(first.params)
-        for r, col in zip(*np.nonzero(fired), strict=True):
+        for r, col in zip(hits[new].tolist(), cols[new].tolist(), strict=True):
             row = int(idx[r])
             firings.append(
                 Firing(
                     row=row,
-                    point=int(col - (width - m[row])),
+                    point=col - int(first_new[row]),
                     binding=owner[r],
                     z_window=z[row, max(width - n[row], col - lookback + 1) : col + 1],
                 )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import jwt
+import pytest
 
+from openspc import security
 from openspc.security import issue_token
 from openspc.testing.fixtures import TEST_ADMIN_PASSWORD
 
@@ -55,3 +59,14 @@ def test_expired_and_tampered_tokens_are_refused(app_client) -> None:  # type: i
         == 401
     )
     assert app_client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # verified tokens are cached: the expiry must still be checked on every use
+    secret = "token-cache-test-secret-0123456789"
+    token = issue_token(secret, "op", "operator", "access", timedelta(minutes=1))
+    assert security.read_token(secret, token, "access").role == "operator"
+    later = time.time() + 61
+    monkeypatch.setattr(security, "time", SimpleNamespace(time=lambda: later))
+    with pytest.raises(security.InvalidToken, match="token expired"):
+        security.read_token(secret, token, "access")
