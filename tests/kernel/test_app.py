@@ -49,3 +49,21 @@ def test_log_lines_are_json_with_request_id(capsys: pytest.CaptureFixture[str]) 
     finally:
         request_id.reset(token)
     assert line["msg"] == "hello x" and line["request_id"] == "rid-1" and line["samples"] == 3
+
+
+def test_start_up_objects_are_frozen_out_of_collections(make_settings, database_url) -> None:  # type: ignore[no-untyped-def]
+    """A full collection traverses every tracked object while holding the GIL: over the
+    ~180,000 start-up objects that stopped ingestion and delivery for ~100 ms."""
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from openspc.app import create_app
+
+    app = create_app(make_settings(database_url=database_url))
+    assert gc.get_freeze_count() == 0
+    with TestClient(app):
+        assert gc.get_freeze_count() > 0
+        kernel = app.state.kernel
+        assert not any(o is kernel for o in gc.get_objects())  # frozen: not traversed
+    assert gc.get_freeze_count() == 0
