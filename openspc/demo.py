@@ -42,8 +42,10 @@ def _timestamps(count: int, every: timedelta) -> Iterator[str]:
 
 
 class Api:
-    def __init__(self, base: str, password: str) -> None:
-        self.client = httpx.Client(base_url=f"{base}/api/v1", timeout=120)
+    """The REST API as the admin (``client``'s base URL ends in ``/api/v1``)."""
+
+    def __init__(self, client: httpx.Client, password: str) -> None:
+        self.client = client
         token = self.client.post("/auth/login", data={"username": "admin", "password": password})
         token.raise_for_status()
         self.client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
@@ -164,11 +166,41 @@ def seed(api: Api) -> None:
         },
     )
 
+    for name, chart, size, data, count in [
+        ("Can seal nonconforming", "p", 50, "orangejuice.csv", "D"),
+        ("Board nonconformities", "c", 100, "circuit.csv", "x"),
+    ]:
+        attribute = api.post(
+            "/characteristics",
+            {
+                "hierarchy_id": lab,
+                "name": name,
+                "decimal_places": 3,
+                "chart_type": chart,
+                "subgroup_size": size,
+                "source": "MANUAL",
+                "sampling_interval_minutes": 120,
+                "baseline_subgroups": 25,
+            },
+        )
+        rows = _csv(data)
+        stamps = _timestamps(len(rows), timedelta(hours=2))
+        api.post(
+            f"/characteristics/{attribute['id']}/samples/batch",
+            {
+                "samples": [
+                    {"count": int(r[count]), "size": float(r["size"]), "timestamp": t}
+                    for r, t in zip(rows, stamps, strict=True)
+                ]
+            },
+        )
+
+    # the oven drifts slowly (the simulator's trend): an EWMA chart sees it first
     for metric, chart, n, lsl, usl in [
         ("Cell 1/Fill Weight", "imr", 1, 495.0, 505.0),
         ("Cell 1/Bore Diameter", "xbar_r", 5, 24.97, 25.03),
         ("Cell 1/Torque", "imr", 1, 11.0, 13.0),
-        ("Cell 1/Oven Temperature", "imr", 1, 175.0, 185.0),
+        ("Cell 1/Oven Temperature", "ewma", 1, 175.0, 185.0),
     ]:
         api.post(
             "/characteristics",
@@ -243,7 +275,7 @@ def main() -> None:
         processes.append(server)
         wait_for_port(args.port, timeout=60, host=args.host)
         wait_healthy(base)
-        seed(Api(base, password))
+        seed(Api(httpx.Client(base_url=f"{base}/api/v1", timeout=120), password))
         processes.append(
             subprocess.Popen(
                 [

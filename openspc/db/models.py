@@ -146,8 +146,10 @@ class ControlLimits(Base):
 
 
 class Sample(Base):
-    """One subgroup. ``value``/``dispersion`` are the plotted statistics; ``z``/``z_dispersion``
-    were standardized with ``limits_id`` when the sample arrived (NULL while no limits)."""
+    """One subgroup. ``value``/``dispersion`` are the plotted statistics (``value``: mean,
+    individual, or p/np/c/u of an attribute sample's ``count`` and ``size``); ``z``,
+    ``z_dispersion`` and an EWMA/CUSUM ``statistic`` were computed with ``limits_id`` when
+    the sample arrived (NULL while no limits)."""
 
     __tablename__ = "sample"
     __table_args__ = (
@@ -172,6 +174,10 @@ class Sample(Base):
     )
     z: Mapped[float | None] = mapped_column(Float)
     z_dispersion: Mapped[float | None] = mapped_column(Float)
+    count: Mapped[int | None] = mapped_column(Integer)  # attribute charts: items or defects
+    size: Mapped[float | None] = mapped_column(Float)  # attribute charts: items or units
+    statistic: Mapped[float | None] = mapped_column(Float)  # EWMA, or CUSUM C⁺
+    statistic_lower: Mapped[float | None] = mapped_column(Float)  # CUSUM C⁻
     excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     excluded_reason: Mapped[str | None] = mapped_column(Text)
     excluded_by: Mapped[str | None] = mapped_column(String(100))

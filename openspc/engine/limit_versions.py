@@ -5,48 +5,64 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Connection
 
 from openspc.db.repo import limits as limits_repo
 from openspc.db.repo import samples as samples_repo
-from openspc.stats.limits import ControlLimits, estimate_limits, limits_from_sigma
+from openspc.db.repo.samples import HistoryRow
+from openspc.engine.charts import estimate, limits_in_force
+from openspc.stats.chart_types import a_chart, is_attribute, is_time_weighted
+from openspc.stats.limits import ControlLimits
+from openspc.stats.time_weighted import TimeWeightedParams
 
 
 def manual_limits(
     chart_type: Any,
     subgroup_size: int,
+    params: TimeWeightedParams | None,
     center_line: float,
     *,
     sigma: float | None = None,
     ucl: float | None = None,
     lcl: float | None = None,
 ) -> ControlLimits:
-    """Limits from a center line and either the process sigma or the primary chart's UCL/LCL
-    (then sigma = (UCL - LCL) / 6 · √n, so the given lines are CL ± 3σ/√n)."""
-    if sigma is None:
+    """Limits given by hand. Variables charts: a center line and either the process sigma or
+    the primary chart's UCL/LCL (then sigma = (UCL - LCL) / 6 · √n, so the given lines are
+    CL ± 3σ/√n). Attribute charts: the center line only (p̄, n·p̄, c̄ or ū; σ follows from
+    it). EWMA and CUSUM: the target as center line and the process sigma."""
+    if is_attribute(chart_type):
+        if sigma is not None or ucl is not None or lcl is not None:
+            raise ValueError(
+                f"{a_chart(chart_type)}'s sigma and limits follow from its center line"
+            )
+    elif is_time_weighted(chart_type):
+        if sigma is None:
+            raise ValueError(f"give sigma: the process σ the {chart_type} chart watches")
+    elif sigma is None:
         if ucl is None or lcl is None or not ucl > lcl:
             raise ValueError("give sigma, or ucl and lcl with ucl > lcl")
         sigma = (ucl - lcl) / 6.0 * math.sqrt(subgroup_size)
-    return limits_from_sigma(chart_type, center_line, sigma, subgroup_size)
+    return limits_in_force(
+        chart_type, center_line, math.nan if sigma is None else sigma, subgroup_size, params
+    )
 
 
 def calculate(
     conn: Connection,
-    chart_type: Any,
     characteristic_id: int,
+    chart_type: Any,
+    subgroup_size: int,
+    params: TimeWeightedParams | None,
     *,
     from_id: int | None = None,
     to_id: int | None = None,
     sigma_method: Any = None,
-) -> tuple[ControlLimits, list[tuple[int, list[float], bool]]]:
+) -> tuple[ControlLimits, list[HistoryRow]]:
     """Limits from the non-excluded samples of a range (raises ValueError when too few)."""
-    history = samples_repo.subgroups(conn, characteristic_id, from_id=from_id, to_id=to_id)
+    history = samples_repo.history(conn, characteristic_id, from_id=from_id, to_id=to_id)
     if not history:
         raise ValueError("no samples in that range")
-    values = np.array([m for _, m, _ in history], dtype=np.float64)
-    data = values[:, 0] if chart_type == "imr" else values
-    return estimate_limits(chart_type, data, sigma_method=sigma_method), history
+    return estimate(chart_type, history, subgroup_size, params, sigma_method), history
 
 
 def store(
@@ -56,7 +72,7 @@ def store(
     *,
     method: str,
     created_by: str,
-    history: list[tuple[int, list[float], bool]] | None = None,
+    history: list[HistoryRow] | None = None,
     comment: str | None = None,
 ) -> dict[str, Any]:
     """Store a new version and return it as the API shows it."""
@@ -66,8 +82,8 @@ def store(
         limits_values(
             limits,
             method=method,
-            from_id=history[0][0] if history else None,
-            to_id=history[-1][0] if history else None,
+            from_id=history[0].id if history else None,
+            to_id=history[-1].id if history else None,
             count=len(history) if history else None,
             created_by=created_by,
             comment=comment,

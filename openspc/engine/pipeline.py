@@ -31,19 +31,20 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from openspc import metrics
 from openspc.config import Settings
-from openspc.contracts import SampleEvent
+from openspc.contracts import MAX_VALUE, SampleEvent
 from openspc.db.repo import characteristics as characteristics_repo
 from openspc.db.repo import limits as limits_repo
 from openspc.db.repo import samples as samples_repo
 from openspc.db.repo import violations as violations_repo
-from openspc.engine import limit_versions
-from openspc.engine.charts import bands, plot, z_scores
+from openspc.engine import charts, limit_versions
 from openspc.engine.evaluation import Firing, SeriesInput, evaluate
 from openspc.engine.rulesets import RuleBinding, StoredRule, lookback, resolve_rules
 from openspc.engine.windows import Window, WindowStore
 from openspc.rules import Rule
 from openspc.stats._arrays import FloatArray
-from openspc.stats.limits import ControlLimits, PointLimits, limits_from_sigma
+from openspc.stats.chart_types import a_chart, is_attribute, is_time_weighted
+from openspc.stats.limits import ControlLimits, PointLimits
+from openspc.stats.time_weighted import TimeWeightedParams
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,12 @@ class EngineConfig:
 
     id: int
     chart_type: Any
-    subgroup_size: int
+    subgroup_size: int  # attribute charts: the size of a sample that gives none
     source: str
+    params: TimeWeightedParams | None  # EWMA/CUSUM parameters
     limits: ControlLimits | None
     limits_id: int | None
-    lines: PointLimits | None  # both charts' lines for this subgroup size (None: baseline)
+    lines: PointLimits | None  # a variables chart's lines for its subgroup size
     baseline_subgroups: int
     included: int  # non-excluded samples stored (counts the baseline)
     rules: Mapping[str, tuple[RuleBinding, ...]]
@@ -151,7 +153,11 @@ class Pipeline:
         self.configs: dict[int, EngineConfig] = {}
         self._rule_sets: dict[tuple[Any, ...], Mapping[str, tuple[RuleBinding, ...]]] = {}
         self._invalid: set[int] = set()
+        self._invalid_all = False
         self._invalid_lock = threading.Lock()
+        #: called (from any thread) with each characteristic invalidated here, not with those
+        #: invalidated on another process's behalf (``remote=True``): the scale-out relay
+        self.invalidation_listeners: list[Callable[[int], None]] = []
         self._queue: asyncio.Queue[_Submission | None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openspc-pipeline")
@@ -187,11 +193,20 @@ class Pipeline:
         await self._queue.put(_Submission(events, future, time.perf_counter()))
         return await future
 
-    def invalidate(self, characteristic_id: int) -> None:
+    def invalidate(self, characteristic_id: int, *, remote: bool = False) -> None:
         """Forget what is cached for a characteristic (configuration, limits or history
-        changed); the next batch that touches it reloads it from the database."""
+        changed); the next batch that touches it reloads it from the database. ``remote``:
+        the change was made by another process (it is not announced to the listeners)."""
         with self._invalid_lock:
             self._invalid.add(characteristic_id)
+        if not remote:
+            for listener in self.invalidation_listeners:
+                listener(characteristic_id)
+
+    def invalidate_all(self) -> None:
+        """Forget everything cached (changes by other processes may have been missed)."""
+        with self._invalid_lock:
+            self._invalid_all = True
 
     # --- batching -------------------------------------------------------------------------
 
@@ -225,6 +240,13 @@ class Pipeline:
         try:
             outcomes, published = await loop.run_in_executor(self._worker, self.process, events)
         except Exception as exc:
+            if len(batch) > 1 and not isinstance(exc, _UNAVAILABLE):
+                # a fault that is not the database's (a rule plugin's bug, say) fails only
+                # the submission that triggers it: the others are processed on their own
+                log.exception("micro-batch of %d submissions failed; one at a time", len(batch))
+                for submission in batch:
+                    await self._process_batch(loop, [submission])
+                return
             error = _unavailable(exc) if isinstance(exc, _UNAVAILABLE) else exc
             self.last_error = f"{type(error).__name__}: {error}"
             log.exception("micro-batch of %d samples failed; nothing of it was stored", len(events))
@@ -253,8 +275,9 @@ class Pipeline:
         before (a redelivery), so that nothing is stored twice and the rest is not lost."""
         self._forget_invalidated()
         ids = {e.characteristic_id for e in events}
-        with self.engine.connect() as conn:
-            self._load(conn, ids)
+        if not ids <= self.configs.keys() or self.windows.missing(ids):
+            with self.engine.connect() as conn:
+                self._load(conn, ids)
         known: set[SampleKey] = set()
         for _ in range(5):
             try:
@@ -293,13 +316,20 @@ class Pipeline:
             return Rejection(
                 "source", f"this characteristic takes {config.source} data, not {e.context.source}"
             )
+        if is_attribute(config.chart_type):
+            return _attribute_rejection(config, e)
+        if e.count is not None or e.size is not None:
+            field = "count" if e.count is not None else "size"
+            return Rejection(field, f"{a_chart(config.chart_type)} takes measurements, not {field}")
         if len(e.measurements) != config.subgroup_size:
             return Rejection(
                 "measurements",
                 f"expected {config.subgroup_size} measurements, got {len(e.measurements)}",
             )
-        if not all(math.isfinite(v) for v in e.measurements):
-            return Rejection("measurements", "measurements must be finite numbers")
+        if not all(math.isfinite(v) and abs(v) <= MAX_VALUE for v in e.measurements):
+            return Rejection(
+                "measurements", f"measurements must be finite numbers within ±{MAX_VALUE:g}"
+            )
         return None
 
     async def check(self, events: Sequence[SampleEvent]) -> list[Rejection | None]:
@@ -319,6 +349,10 @@ class Pipeline:
     def _forget_invalidated(self) -> None:
         with self._invalid_lock:
             invalid, self._invalid = self._invalid, set()
+            everything, self._invalid_all = self._invalid_all, False
+        if everything:
+            self.configs.clear()
+            self.windows.clear()
         for cid in invalid:
             self.configs.pop(cid, None)
             self.windows.drop(cid)
@@ -343,20 +377,24 @@ class Pipeline:
                 for r in rule_rows[cid]
             ]
             bindings = self._rule_set(c.chart_type, stored)
+            params = charts.params_for(c.chart_type, c.chart_params)
             row = limits.get(cid)
             in_force = (
                 None
                 if row is None
-                else limits_from_sigma(c.chart_type, row.center_line, row.sigma, c.subgroup_size)
+                else charts.limits_in_force(
+                    c.chart_type, row.center_line, row.sigma, c.subgroup_size, params
+                )
             )
             out[cid] = EngineConfig(
                 id=cid,
                 chart_type=c.chart_type,
                 subgroup_size=c.subgroup_size,
                 source=c.source,
+                params=params,
                 limits=in_force,
                 limits_id=None if row is None else row.id,
-                lines=None if in_force is None else bands(in_force, c.subgroup_size),
+                lines=charts.lines(in_force, c.subgroup_size),
                 baseline_subgroups=c.baseline_subgroups or self.settings.baseline_subgroups,
                 included=counts.get(cid, 0),
                 rules=bindings,
@@ -393,14 +431,34 @@ class Pipeline:
         rows: dict[int, list[samples_repo.WindowRow]] = defaultdict(list)
         for r in samples_repo.recent_points(conn, ids, keep):
             rows[r.characteristic_id].append(r)
+        weighted = [i for i in ids if is_time_weighted(self.configs[i].chart_type) and rows.get(i)]
+        judged = samples_repo.count_judged(conn, {i: self.configs[i].limits_id for i in weighted})
         for cid in ids:
             points = rows.get(cid, [])
             z = np.array([p.z for p in points if p.z is not None], dtype=np.float64)
             zd = np.array(
                 [p.z_dispersion for p in points if p.z_dispersion is not None], dtype=np.float64
             )
+            last = points[-1] if points else None
+            carry = None
+            config = self.configs[cid]
+            if last is not None and config.limits is not None and cid in judged:
+                carry = charts.resume(
+                    config.chart_type,
+                    config.limits,
+                    config.params,
+                    last.statistic if last.limits_id == config.limits_id else None,
+                    last.statistic_lower,
+                    judged[cid],
+                )
             self.windows.put(
-                cid, Window(z=z, z_dispersion=zd, last_value=points[-1].value if points else None)
+                cid,
+                Window(
+                    z=z,
+                    z_dispersion=zd,
+                    last_value=None if last is None else last.value,
+                    carry=carry,
+                ),
             )
 
 
@@ -462,7 +520,7 @@ class _BatchWriter:
         """The events among ``idxs`` (all of characteristic ``cid``) that can be stored, with
         their measurements; checked as one array, event by event only if one is invalid."""
         config = self.pipeline.configs.get(cid)
-        if config is not None:
+        if config is not None and not is_attribute(config.chart_type):
             try:
                 values = np.array([self.events[i].measurements for i in idxs], dtype=np.float64)
             except ValueError:  # subgroups of different sizes
@@ -470,9 +528,12 @@ class _BatchWriter:
             else:
                 if (
                     values.shape == (len(idxs), config.subgroup_size)
-                    and np.isfinite(values).all()
+                    and (np.abs(values) <= MAX_VALUE).all()
                     and all(
                         _takes(config, s) for s in {self.events[i].context.source for i in idxs}
+                    )
+                    and all(
+                        self.events[i].count is None and self.events[i].size is None for i in idxs
                     )
                 ):
                     return idxs, values
@@ -483,23 +544,35 @@ class _BatchWriter:
                 self.outcomes[i].error = error
             else:
                 valid.append(i)
+        if config is not None and is_attribute(config.chart_type):
+            counts_and_sizes = [
+                (self.events[i].count, self.events[i].size or config.subgroup_size) for i in valid
+            ]
+            return valid, np.array(counts_and_sizes, dtype=np.float64).reshape(len(valid), 2)
         size = config.subgroup_size if config else 0
         values = np.array([self.events[i].measurements for i in valid], dtype=np.float64)
         return valid, values.reshape(len(valid), size)
 
     def _new(self, idxs: list[int], values: FloatArray, known: set[datetime]) -> _Series:
-        """The events not stored before nor earlier in the batch (the others are duplicates)."""
-        timestamps = [utc(self.events[i].timestamp) for i in idxs]
+        """The events not stored before nor earlier in the batch (the others are duplicates,
+        or rejected when their time leaves the calendar in UTC)."""
         taken = set(known)
-        keep = []
-        for k, (i, ts) in enumerate(zip(idxs, timestamps, strict=True)):
+        keep, timestamps = [], []
+        for k, i in enumerate(idxs):
+            try:
+                ts = utc(self.events[i].timestamp)
+            except OverflowError:
+                self.outcomes[i].error = Rejection("timestamp", "out of range once taken to UTC")
+                continue
             if ts in taken:
                 self.outcomes[i].duplicate = True
             else:
                 taken.add(ts)
                 keep.append(k)
-        series = _Series(idxs, timestamps, values)
-        return series if len(keep) == len(idxs) else series.take(keep)
+                timestamps.append(ts)
+        if len(keep) == len(idxs):
+            return _Series(idxs, timestamps, values)
+        return _Series([idxs[k] for k in keep], timestamps, values[keep])
 
     def _split_at_baselines(
         self, pending: dict[int, _Series]
@@ -541,10 +614,21 @@ class _BatchWriter:
 
     def _prepare(self, cid: int, series: _Series) -> _Prepared:
         config = self.config(cid)
-        points = plot(config.chart_type, series.values, self.window(cid).last_value)
-        z, zd = z_scores(config.lines, points)
+        window = self.window(cid)
+        points = charts.new_points(
+            config.chart_type,
+            series.values,
+            config.limits,
+            config.lines,
+            config.params,
+            window.last_value,
+            window.carry,
+        )
         n = len(series.indices)
         contexts = [self.events[i].context for i in series.indices]
+        attribute = is_attribute(config.chart_type)
+        counts = series.values[:, 0].astype(int).tolist() if attribute else [None] * n
+        sizes = series.values[:, 1].tolist() if attribute else [None] * n
         rows = list(
             zip(
                 repeat(cid, n),
@@ -554,15 +638,20 @@ class _BatchWriter:
                 [c.batch_number for c in contexts],
                 [c.operator_id for c in contexts],
                 repeat(config.subgroup_size, n),
-                points.location.tolist(),
+                points.value.tolist(),
                 _finite_or_none(points.dispersion),
                 repeat(config.limits_id, n),
-                _finite_or_none(z),
-                _finite_or_none(zd),
+                _finite_or_none(points.z),
+                _finite_or_none(points.z_dispersion),
+                counts,
+                sizes,
+                _finite_or_none(points.statistic),
+                _finite_or_none(points.statistic_lower),
                 strict=True,
             )
         )
-        return _Prepared(series.indices, rows, series.values, points.location, z, zd)
+        measurements = np.empty((n, 0)) if attribute else series.values
+        return _Prepared(series.indices, rows, measurements, points)
 
     def _judge(self, prepared: dict[int, _Prepared]) -> None:
         """Evaluate every rule once per chart over all characteristics of the round."""
@@ -638,7 +727,9 @@ class _BatchWriter:
         """Move the characteristic's window and counters past the stored round; complete its
         baseline when this round filled it."""
         config = self.config(cid)
-        self.windows[cid] = self.window(cid).extended(p.z, p.zd, float(p.values[-1]), config.window)
+        self.windows[cid] = self.window(cid).extended(
+            p.z, p.zd, p.points.last_value, p.points.carry, config.window
+        )
         config = replace(config, included=config.included + len(p.rows))
         self.configs[cid] = config
         received_at = self.received_at.isoformat()
@@ -659,6 +750,10 @@ class _BatchWriter:
                 "limits_id": row[9],
                 "z": row[10],
                 "z_dispersion": row[11],
+                "count": row[12],
+                "size": row[13],
+                "statistic": row[14],
+                "statistic_lower": row[15],
                 "measurements": measurements,
                 "mean": row[7],
                 "excluded": False,
@@ -670,7 +765,9 @@ class _BatchWriter:
 
     def _complete_baseline(self, config: EngineConfig) -> None:
         try:
-            limits, history = limit_versions.calculate(self.conn, config.chart_type, config.id)
+            limits, history = limit_versions.calculate(
+                self.conn, config.id, config.chart_type, config.subgroup_size, config.params
+            )
         except ValueError as exc:
             log.warning("baseline of characteristic %d gives no limits yet: %s", config.id, exc)
             return
@@ -681,15 +778,15 @@ class _BatchWriter:
             config,
             limits=limits,
             limits_id=version["id"],
-            lines=bands(limits, config.subgroup_size),
+            lines=charts.lines(limits, config.subgroup_size),
         )
         self.published.limits.append(version)
 
 
 @dataclass(frozen=True)
 class _Series:
-    """New events of one characteristic: indices into the batch, UTC timestamps and
-    measurements (events × subgroup size), in arrival order."""
+    """New events of one characteristic: indices into the batch, UTC timestamps and data
+    (events × subgroup size measurements, or × (count, size)), in arrival order."""
 
     indices: list[int]
     timestamps: list[datetime]
@@ -709,17 +806,49 @@ class _Series:
 class _Prepared:
     event_indices: list[int]
     rows: list[tuple[Any, ...]]  # in samples_repo.SAMPLE_COLUMNS order
-    measurements: FloatArray
-    values: FloatArray
-    z: FloatArray
-    zd: FloatArray
+    measurements: FloatArray  # events × subgroup size (no columns for attribute samples)
+    points: charts.NewPoints
     sample_ids: list[int] = field(default_factory=list)
+
+    @property
+    def z(self) -> FloatArray:
+        return self.points.z
+
+    @property
+    def zd(self) -> FloatArray:
+        return self.points.z_dispersion
 
     def measurement_rows(self) -> list[tuple[int, int, float]]:
         n, size = self.measurements.shape
         sample_ids = np.repeat(np.asarray(self.sample_ids, dtype=np.int64), size).tolist()
         positions = np.tile(np.arange(size), n).tolist()
         return list(zip(sample_ids, positions, self.measurements.ravel().tolist(), strict=True))
+
+
+def _attribute_rejection(config: EngineConfig, e: SampleEvent) -> Rejection | None:
+    """Why an attribute sample (a count in a size) cannot be stored, if it cannot."""
+    if e.measurements:
+        return Rejection(
+            "measurements",
+            f"{a_chart(config.chart_type)} takes a count and a size, not measurements",
+        )
+    if e.count is None:
+        return Rejection("count", "a count is required")
+    if not (math.isfinite(e.count) and e.count >= 0 and e.count == int(e.count)):
+        return Rejection("count", "the count must be a whole number >= 0")
+    if e.count > MAX_VALUE:
+        return Rejection("count", f"the count must be at most {MAX_VALUE:g}")
+    size = config.subgroup_size if e.size is None else e.size
+    if not (math.isfinite(size) and 0 < size <= MAX_VALUE):
+        return Rejection("size", f"the size must be a number > 0 and at most {MAX_VALUE:g}")
+    if config.chart_type in ("np", "c") and size != config.subgroup_size:
+        return Rejection(
+            "size",
+            f"{a_chart(config.chart_type)} has one size ({config.subgroup_size}), not {size:g}",
+        )
+    if config.chart_type in ("p", "np") and (size != int(size) or e.count > size):
+        return Rejection("count", f"the count of nonconforming items must be within {size:g} items")
+    return None
 
 
 def _takes(config: EngineConfig, source: str) -> bool:

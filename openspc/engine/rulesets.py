@@ -15,12 +15,22 @@ from typing import Any
 from pydantic import BaseModel
 
 from openspc.rules import ChartFamily, Rule
+from openspc.stats.chart_types import has_dispersion_chart, is_attribute, is_time_weighted
 
 CHARTS = ("primary", "dispersion")
 
 
+def charts_of(chart_type: str) -> tuple[str, ...]:
+    """The charts a chart type draws: variables charts pair a dispersion chart."""
+    return CHARTS if has_dispersion_chart(chart_type) else ("primary",)
+
+
 def chart_family(chart_type: str, chart: str) -> ChartFamily:
-    return "dispersion" if chart == "dispersion" else "location"
+    if chart == "dispersion":
+        return "dispersion"
+    if is_attribute(chart_type):
+        return "attribute"
+    return "time_weighted" if is_time_weighted(chart_type) else "location"
 
 
 @dataclass(frozen=True)
@@ -48,10 +58,11 @@ class StoredRule:
 def resolve_rules(
     rules: Mapping[str, Rule], chart_type: str, stored: Iterable[StoredRule]
 ) -> dict[str, tuple[RuleBinding, ...]]:
-    """Every applicable rule per chart (``primary``/``dispersion``), enabled or not."""
+    """Every applicable rule per chart (``primary``/``dispersion``), enabled or not (none on
+    a chart the chart type does not draw)."""
     overrides = {(s.chart, s.rule_key): s for s in stored}
-    out: dict[str, tuple[RuleBinding, ...]] = {}
-    for chart in CHARTS:
+    out: dict[str, tuple[RuleBinding, ...]] = {chart: () for chart in CHARTS}
+    for chart in charts_of(chart_type):
         family = chart_family(chart_type, chart)
         bindings = []
         for rule in rules.values():

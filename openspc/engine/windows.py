@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from openspc.stats._arrays import FloatArray
+from openspc.stats.time_weighted import Carry
 
 EMPTY = np.empty(0)
 
@@ -20,14 +21,20 @@ EMPTY = np.empty(0)
 @dataclass
 class Window:
     """z-scores of the last points of one characteristic's primary and dispersion series,
-    and the last plotted value (the moving range needs it)."""
+    the last plotted value (the moving range needs it) and where an EWMA or CUSUM stands."""
 
     z: FloatArray = field(default_factory=lambda: EMPTY)
     z_dispersion: FloatArray = field(default_factory=lambda: EMPTY)
     last_value: float | None = None
+    carry: Carry | None = None
 
     def extended(
-        self, z: FloatArray, z_dispersion: FloatArray, last_value: float | None, keep: int
+        self,
+        z: FloatArray,
+        z_dispersion: FloatArray,
+        last_value: float | None,
+        carry: Carry | None,
+        keep: int,
     ) -> Window:
         """A new window with the given points appended (NaNs skipped), trimmed to ``keep``."""
         return Window(
@@ -36,6 +43,7 @@ class Window:
                 -keep:
             ],
             last_value=self.last_value if last_value is None else last_value,
+            carry=carry,
         )
 
 

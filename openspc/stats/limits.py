@@ -1,5 +1,8 @@
 """Phase-I control limits for X̄-R, X̄-S and I-MR charts, and z-scores against them.
 
+(Attribute charts: :mod:`openspc.stats.attributes`; EWMA and CUSUM:
+:mod:`openspc.stats.time_weighted`.)
+
 Conventions (they matter only when subgroup sizes are unequal; with equal sizes every one of
 them reduces to the textbook X̄̄ ± A2·R̄, D3·R̄ / D4·R̄, X̄̄ ± A3·S̄, B3·S̄ / B4·S̄):
 
@@ -21,12 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from openspc.stats._arrays import BoolArray, FloatArray, IntArray
+from openspc.stats.chart_types import VARIABLE_CHARTS, ChartType, VariableChartType
 from openspc.stats.constants import c4, d2, d3
 from openspc.stats.sigma import (
     INDIVIDUALS_SIGMA_METHODS,
@@ -37,9 +41,7 @@ from openspc.stats.sigma import (
 )
 from openspc.stats.subgroups import as_individuals, moving_ranges, subgroup_stats
 
-ChartType = Literal["xbar_r", "xbar_s", "imr"]
-CHART_TYPES: tuple[ChartType, ...] = get_args(ChartType)
-DEFAULT_SIGMA_METHOD: Mapping[ChartType, SigmaMethod] = {
+DEFAULT_SIGMA_METHOD: Mapping[VariableChartType, SigmaMethod] = {
     "xbar_r": "r_bar",
     "xbar_s": "s_bar",
     "imr": "mr_bar",
@@ -54,7 +56,8 @@ class ControlLimits:
 
     ``ucl``/``lcl`` and the ``dispersion_*`` lines are drawn for ``subgroup_size`` (the most
     common size in the calculation); :func:`point_limits` gives them for any other size.
-    ``sigma_method`` is None when σ was given rather than estimated.
+    ``sigma_method`` is None when σ was given rather than estimated. Charts without a
+    dispersion chart (attributes, EWMA, CUSUM) have no ``dispersion_*`` lines.
     """
 
     chart_type: ChartType
@@ -63,9 +66,9 @@ class ControlLimits:
     subgroup_size: int
     ucl: float
     lcl: float
-    dispersion_center: float
-    dispersion_ucl: float
-    dispersion_lcl: float
+    dispersion_center: float | None
+    dispersion_ucl: float | None
+    dispersion_lcl: float | None
     sigma_method: SigmaMethod | None
     subgroup_count: int
 
@@ -109,7 +112,9 @@ def _band(center: FloatArray, sigma: FloatArray, floor_at_zero: bool) -> Band:
     )
 
 
-def _bands(chart_type: ChartType, center_line: float, sigma: float, sizes: IntArray) -> PointLimits:
+def _bands(
+    chart_type: VariableChartType, center_line: float, sigma: float, sizes: IntArray
+) -> PointLimits:
     location = _band(np.full(sizes.shape, center_line), sigma / np.sqrt(sizes), False)
     if chart_type == "xbar_r":
         dispersion_center, dispersion_sd = d2(sizes) * sigma, d3(sizes) * sigma
@@ -123,11 +128,11 @@ def _bands(chart_type: ChartType, center_line: float, sigma: float, sizes: IntAr
 
 
 def _check_chart_type(chart_type: str) -> None:
-    if chart_type not in CHART_TYPES:
-        raise ValueError(f"unknown chart type {chart_type!r}; expected one of {CHART_TYPES}")
+    if chart_type not in VARIABLE_CHARTS:
+        raise ValueError(f"{chart_type!r} is not a variables chart; expected {VARIABLE_CHARTS}")
 
 
-def _sizes_for(chart_type: ChartType, sizes: ArrayLike) -> IntArray:
+def _sizes_for(chart_type: VariableChartType, sizes: ArrayLike) -> IntArray:
     array = np.asarray(sizes, dtype=np.int64)
     if chart_type == "imr" and np.any(array != 1):
         raise ValueError("an individuals chart has subgroups of size 1")
@@ -137,7 +142,7 @@ def _sizes_for(chart_type: ChartType, sizes: ArrayLike) -> IntArray:
 
 
 def limits_from_sigma(
-    chart_type: ChartType,
+    chart_type: VariableChartType,
     center_line: float,
     sigma: float,
     subgroup_size: int,
@@ -182,7 +187,7 @@ def _most_common(sizes: IntArray) -> int:
 
 
 def estimate_limits(
-    chart_type: ChartType,
+    chart_type: VariableChartType,
     values: ArrayLike,
     *,
     excluded: ArrayLike | None = None,
@@ -228,12 +233,12 @@ def estimate_limits(
 
 def point_limits(limits: ControlLimits, sizes: ArrayLike) -> PointLimits:
     """Center, σ of the plotted statistic and limits at every point, for its subgroup size."""
-    return _bands(
-        limits.chart_type, limits.center_line, limits.sigma, _sizes_for(limits.chart_type, sizes)
-    )
+    _check_chart_type(limits.chart_type)
+    chart_type = cast(VariableChartType, limits.chart_type)
+    return _bands(chart_type, limits.center_line, limits.sigma, _sizes_for(chart_type, sizes))
 
 
-def plotted_points(chart_type: ChartType, values: ArrayLike) -> PlottedPoints:
+def plotted_points(chart_type: VariableChartType, values: ArrayLike) -> PlottedPoints:
     """The plotted statistics of a sequence of samples (same ``values`` as estimate_limits).
 
     For ``imr`` pass the sequence with excluded samples already removed, so that each moving

@@ -11,8 +11,8 @@ from sqlalchemy import insert
 from openspc.contracts import SampleContext, SampleEvent
 from openspc.db import models as m
 from openspc.db.engine import make_engine
+from openspc.engine.charts import limits_in_force, params_for
 from openspc.engine.limit_versions import limits_values
-from openspc.stats.limits import limits_from_sigma
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -28,6 +28,26 @@ def events(
             context=SampleContext(source=source),  # type: ignore[arg-type]
         )
         for i, v in enumerate(values)
+    ]
+
+
+def count_events(
+    cid: int,
+    counts: Sequence[float],
+    sizes: Sequence[float | None] | None = None,
+    start: int = 0,
+    source: str = "MANUAL",
+) -> list[SampleEvent]:
+    """Attribute samples: a count in a size each (None: the characteristic's size)."""
+    return [
+        SampleEvent(
+            characteristic_id=cid,
+            timestamp=T0 + timedelta(seconds=start + i),
+            count=count,
+            size=None if sizes is None else sizes[i],
+            context=SampleContext(source=source),  # type: ignore[arg-type]
+        )
+        for i, count in enumerate(counts)
     ]
 
 
@@ -49,8 +69,13 @@ class Plant:
         *,
         center: float | None = 0.0,
         sigma: float = 1.0,
+        chart_params: dict[str, Any] | None = None,
         **extra: Any,
     ) -> int:
+        """A characteristic with manual limits (center, σ; an attribute chart's σ follows
+        from its center), or without limits (``center=None``: it collects a baseline)."""
+        params = params_for(chart_type, chart_params or {})
+        stored_params = {} if params is None else params.model_dump(by_alias=True)
         with self.engine.begin() as conn:
             cid = conn.execute(
                 insert(m.Characteristic)
@@ -59,12 +84,13 @@ class Plant:
                     name=name,
                     chart_type=chart_type,
                     subgroup_size=n,
-                    **{"source": "MANUAL", "decimal_places": 3, "chart_params": {}, **extra},
+                    chart_params=stored_params,
+                    **{"source": "MANUAL", "decimal_places": 3, **extra},
                 )
                 .returning(m.Characteristic.id)
             ).scalar_one()
             if center is not None:
-                limits = limits_from_sigma(chart_type, center, sigma, n)  # type: ignore[arg-type]
+                limits = limits_in_force(chart_type, center, sigma, n, params)
                 conn.execute(
                     insert(m.ControlLimits).values(
                         characteristic_id=cid, version=1, **limits_values(limits, method="manual")

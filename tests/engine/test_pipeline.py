@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from openspc.config import Settings
+from openspc.contracts import SampleEvent
 from openspc.db import models as m
-from openspc.engine.pipeline import Rejection
+from openspc.engine.pipeline import Pipeline, Rejection
+from openspc.rules import Rule
 from openspc.testing.builders import Plant, events
 
 
@@ -96,7 +100,9 @@ async def test_invalid_events_are_reported_and_do_not_block_others(
     assert outcomes[0].stored
     assert outcomes[1].error == Rejection("measurements", "expected 1 measurements, got 2")
     assert outcomes[2].error == Rejection("characteristic_id", "unknown characteristic")
-    assert outcomes[3].error == Rejection("measurements", "measurements must be finite numbers")
+    assert outcomes[3].error == Rejection(
+        "measurements", "measurements must be finite numbers within ±1e+100"
+    )
     tag = events(cid, [1.0], start=4, source="TAG")[0]
     [refused] = await p.submit([tag])
     assert refused.error == Rejection("source", "this characteristic takes MANUAL data, not TAG")
@@ -127,3 +133,56 @@ async def test_concurrent_submissions_are_all_committed(plant: Plant, start_pipe
     with plant.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(m.Sample)).scalar() == 200
         assert conn.execute(select(func.count()).select_from(m.Measurement)).scalar() == 200
+
+
+async def test_values_and_times_out_of_range_are_rejected_alone(
+    plant: Plant, start_pipeline
+) -> None:  # type: ignore[no-untyped-def]
+    """Bounds hold for every provider, not only the REST API: a value beyond ±1e100 (its
+    subgroup statistics would overflow) or a time that leaves the calendar in UTC is a
+    rejection of that event, and the rest of the batch is stored."""
+    cid = plant.characteristic()
+    p = await start_pipeline()
+    west = timezone(timedelta(hours=-1))
+    late = SampleEvent(
+        characteristic_id=cid,
+        timestamp=datetime(9999, 12, 31, 23, 30, tzinfo=west),
+        measurements=[0.2],
+    )
+    ok, huge, too_late = await p.submit([*events(cid, [0.1]), *events(cid, [1e200], start=1), late])
+    assert ok.stored and not huge.stored and not too_late.stored
+    assert huge.error is not None and huge.error.field == "measurements"
+    assert too_late.error == Rejection("timestamp", "out of range once taken to UTC")
+
+
+async def test_a_fault_fails_only_the_submission_that_triggers_it(plant: Plant, rules) -> None:  # type: ignore[no-untyped-def]
+    """A rule plugin that raises on some input (a bug) must not take the other providers'
+    submissions of the same micro-batch down with it."""
+
+    def fragile(z, n, params):  # type: ignore[no-untyped-def]
+        if (z > 100).any():
+            raise ZeroDivisionError("a bug in a rule plugin")
+        return z != z
+
+    faulty = Rule(
+        key="test.fragile",
+        name="Fragile",
+        description="raises beyond z = 100",
+        evaluate=fragile,
+        lookback=lambda params: 1,
+        enabled_by_default_on=frozenset({"location"}),
+    )
+    a, b = plant.characteristic("a"), plant.characteristic("b")
+    settings = Settings(_env_file=None, database_url=str(plant.engine.url), batch_max_delay_ms=50)  # type: ignore[call-arg]
+    p = Pipeline(plant.engine, {**rules.rules, faulty.key: faulty}, settings)
+    await p.start()
+    try:
+        poison, fine = await asyncio.gather(
+            p.submit(events(a, [500.0])), p.submit(events(b, [0.5, 0.7])), return_exceptions=True
+        )
+    finally:
+        await p.stop()
+    assert isinstance(poison, ZeroDivisionError)
+    assert [o.stored for o in fine] == [True, True]  # type: ignore[union-attr]
+    with plant.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(m.Sample)).scalar_one() == 2

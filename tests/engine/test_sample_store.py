@@ -16,7 +16,24 @@ AT = datetime(2026, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
 
 
 def row(cid: int, ts: datetime, value: float = 1.0) -> tuple[object, ...]:
-    return (cid, ts, AT, "IMPORT", None, None, 1, value, None, None, None, None)
+    return (
+        cid,
+        ts,
+        AT,
+        "IMPORT",
+        None,
+        None,
+        1,
+        value,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_ids_come_back_per_row_and_duplicates_as_none(plant: Plant) -> None:

@@ -385,7 +385,7 @@ def test_default_sigma_methods_are_the_documented_ones(pistonrings: np.ndarray) 
 @pytest.mark.parametrize(
     ("chart_type", "values", "kwargs", "message"),
     [
-        ("p_chart", [[1.0, 2.0]], {}, "unknown chart type"),
+        ("p", [[1.0, 2.0]], {}, "not a variables chart"),
         ("xbar_r", [[1.0, 2.0], [2.0, 4.0]], {"sigma_method": "mr_bar"}, "X̄ chart"),
         ("imr", [1.0, 2.0, 4.0], {"sigma_method": "r_bar"}, "I-MR"),
         ("xbar_r", [1.0, 2.0], {}, "2-D"),

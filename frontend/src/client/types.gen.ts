@@ -385,11 +385,17 @@ export type Characteristic = {
     /**
      * Chart Type
      */
-    chart_type: 'xbar_r' | 'xbar_s' | 'imr';
+    chart_type: 'xbar_r' | 'xbar_s' | 'imr' | 'p' | 'np' | 'c' | 'u' | 'ewma' | 'cusum';
     /**
      * Subgroup Size
      */
     subgroup_size: number;
+    /**
+     * Chart Params
+     */
+    chart_params: {
+        [key: string]: unknown;
+    };
     /**
      * Usl
      */
@@ -490,13 +496,21 @@ export type CharacteristicCreate = {
     /**
      * Chart Type
      */
-    chart_type: 'xbar_r' | 'xbar_s' | 'imr';
+    chart_type: 'xbar_r' | 'xbar_s' | 'imr' | 'p' | 'np' | 'c' | 'u' | 'ewma' | 'cusum';
     /**
      * Subgroup Size
      *
-     * 1 for imr, 2..25 for xbar_r/xbar_s
+     * 1 for imr; 2..25 for xbar_r/xbar_s; 1..25 for ewma/cusum (1: individual values); for p, np, c, u the sample size (items or inspection units) of a sample that gives none, which np and c always have
      */
     subgroup_size: number;
+    /**
+     * Chart Params
+     *
+     * ewma: {lambda (0..1], default 0.2; L, default 3}; cusum: {k, default 0.5; h, default 5; reset_after_signal, default false}; other charts: {}
+     */
+    chart_params?: {
+        [key: string]: unknown;
+    };
     /**
      * Usl
      */
@@ -526,7 +540,7 @@ export type CharacteristicCreate = {
      */
     baseline_subgroups?: number | null;
     /**
-     * a new manual limits version: {center_line, sigma} or {center_line, ucl, lcl}
+     * a new manual limits version: {center_line, sigma} or {center_line, ucl, lcl}; attribute charts {center_line}; ewma and cusum {center_line, sigma}
      */
     limits?: ManualLimitsIn | null;
     /**
@@ -566,11 +580,17 @@ export type CharacteristicSummary = {
     /**
      * Chart Type
      */
-    chart_type: 'xbar_r' | 'xbar_s' | 'imr';
+    chart_type: 'xbar_r' | 'xbar_s' | 'imr' | 'p' | 'np' | 'c' | 'u' | 'ewma' | 'cusum';
     /**
      * Subgroup Size
      */
     subgroup_size: number;
+    /**
+     * Chart Params
+     */
+    chart_params: {
+        [key: string]: unknown;
+    };
     /**
      * Usl
      */
@@ -640,11 +660,17 @@ export type CharacteristicUpdate = {
     /**
      * Chart Type
      */
-    chart_type?: 'xbar_r' | 'xbar_s' | 'imr' | null;
+    chart_type?: 'xbar_r' | 'xbar_s' | 'imr' | 'p' | 'np' | 'c' | 'u' | 'ewma' | 'cusum' | null;
     /**
      * Subgroup Size
      */
     subgroup_size?: number | null;
+    /**
+     * Chart Params
+     */
+    chart_params?: {
+        [key: string]: unknown;
+    } | null;
     /**
      * Usl
      */
@@ -674,7 +700,7 @@ export type CharacteristicUpdate = {
      */
     baseline_subgroups?: number | null;
     /**
-     * a new manual limits version: {center_line, sigma} or {center_line, ucl, lcl}
+     * a new manual limits version: {center_line, sigma} or {center_line, ucl, lcl}; attribute charts {center_line}; ewma and cusum {center_line, sigma}
      */
     limits?: ManualLimitsIn | null;
     /**
@@ -693,7 +719,7 @@ export type ChartData = {
     /**
      * Chart Type
      */
-    chart_type: 'xbar_r' | 'xbar_s' | 'imr';
+    chart_type: 'xbar_r' | 'xbar_s' | 'imr' | 'p' | 'np' | 'c' | 'u' | 'ewma' | 'cusum';
     /**
      * Points
      *
@@ -719,19 +745,43 @@ export type ChartPoint = {
     /**
      * Value
      *
-     * subgroup mean, or the individual value
+     * subgroup mean, or the individual value; attribute charts: p, np, c or u
      */
     value: number;
     /**
      * Dispersion
      *
-     * R, S or MR (None: the first MR)
+     * R, S or MR (None: the first MR, and charts without one)
      */
     dispersion: number | null;
     /**
      * Subgroup Size
      */
     subgroup_size: number;
+    /**
+     * Count
+     *
+     * attribute charts: the count
+     */
+    count: number | null;
+    /**
+     * Size
+     *
+     * attribute charts: the sample size
+     */
+    size: number | null;
+    /**
+     * Statistic
+     *
+     * EWMA: the EWMA; CUSUM: the upper sum C⁺ (None before limits existed)
+     */
+    statistic: number | null;
+    /**
+     * Statistic Lower
+     *
+     * CUSUM: the lower sum C⁻ (≥ 0)
+     */
+    statistic_lower: number | null;
     /**
      * Excluded
      */
@@ -1234,18 +1284,26 @@ export type LimitsOut = {
     version: number | null;
     /**
      * Center Line
+     *
+     * X̄/I: the mean; p, np, c, u: the process average; EWMA, CUSUM: the target
      */
     center_line: number;
     /**
      * Sigma
+     *
+     * the process σ of one measurement (attribute charts: of one item or unit)
      */
     sigma: number;
     /**
      * Ucl
+     *
+     * drawn for subgroup_size; EWMA: the asymptotic limit; CUSUM: H, the line of its sums (which start at 0, not at the center line)
      */
     ucl: number;
     /**
      * Lcl
+     *
+     * as ucl; attribute charts clip it at 0; CUSUM: -H
      */
     lcl: number;
     /**
@@ -1297,7 +1355,9 @@ export type LimitsOut = {
 /**
  * ManualLimitsIn
  *
- * Either the process sigma, or the primary chart's UCL and LCL.
+ * Variables charts: the center line and either the process sigma, or the primary
+ * chart's UCL and LCL. Attribute charts: the center line only (p̄, n·p̄, c̄ or ū). EWMA and
+ * CUSUM: the target as center line and the process sigma.
  */
 export type ManualLimitsIn = {
     /**
@@ -1458,7 +1518,9 @@ export type Normality = {
 /**
  * PointLimits
  *
- * The limits in force at a point, drawn for the point's subgroup size.
+ * The limits in force at a point, drawn for the point's subgroup or sample size (and on
+ * an EWMA chart for its step: the limits widen over the first points). EWMA: the lines of
+ * the EWMA statistic; CUSUM: 0 and ±H, the lines of its upper and (negated) lower sums.
  */
 export type PointLimits = {
     /**
@@ -1482,22 +1544,27 @@ export type PointLimits = {
     /**
      * Sigma Point
      *
-     * σ of the plotted statistic (σ / √n)
+     * σ of the plotted statistic (X̄: σ/√n; p: √(p̄(1-p̄)/n); ...); EWMA and CUSUM: a third of the distance to the limits
      */
     sigma_point: number;
-    zones: Zones;
+    /**
+     * None on EWMA and CUSUM charts
+     */
+    zones: Zones | null;
     /**
      * Dispersion Center
+     *
+     * None: the chart has no R/S/MR chart
      */
-    dispersion_center: number;
+    dispersion_center: number | null;
     /**
      * Dispersion Ucl
      */
-    dispersion_ucl: number;
+    dispersion_ucl: number | null;
     /**
      * Dispersion Lcl
      */
-    dispersion_lcl: number;
+    dispersion_lcl: number | null;
 };
 
 /**
@@ -1806,12 +1873,27 @@ export type SampleBatchResult = {
 
 /**
  * SampleIn
+ *
+ * Measurements (as many as the subgroup size); or for an attribute chart (p, np, c, u)
+ * a count and optionally a size (default: the characteristic's).
  */
 export type SampleIn = {
     /**
      * Measurements
      */
-    measurements: Array<number>;
+    measurements?: Array<number>;
+    /**
+     * Count
+     *
+     * nonconforming items or nonconformities
+     */
+    count?: number | null;
+    /**
+     * Size
+     *
+     * items (p, np) or inspection units (c, u) inspected
+     */
+    size?: number | null;
     /**
      * Timestamp
      */
@@ -1868,6 +1950,8 @@ export type SampleOut = {
     measurements: Array<number>;
     /**
      * Mean
+     *
+     * the plotted value (attribute charts: p, np, c or u)
      */
     mean: number;
     /**
@@ -1886,6 +1970,30 @@ export type SampleOut = {
      * Z Dispersion
      */
     z_dispersion: number | null;
+    /**
+     * Count
+     *
+     * attribute charts: the count
+     */
+    count?: number | null;
+    /**
+     * Size
+     *
+     * attribute charts: the sample size
+     */
+    size?: number | null;
+    /**
+     * Statistic
+     *
+     * EWMA, or CUSUM C⁺
+     */
+    statistic?: number | null;
+    /**
+     * Statistic Lower
+     *
+     * CUSUM C⁻
+     */
+    statistic_lower?: number | null;
     /**
      * Limits Id
      */
@@ -2413,7 +2521,7 @@ export type WebhookUpdate = {
 /**
  * Zones
  *
- * The zone lines of the X̄ (or I) chart: center line ± 1 and 2 σ of the point.
+ * The zone lines of the X̄, I or attribute chart: center line ± 1 and 2 σ of the point.
  */
 export type Zones = {
     /**
@@ -2442,6 +2550,10 @@ export type LoginData = {
 };
 
 export type LoginErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Wrong username or password
      */
@@ -2475,6 +2587,10 @@ export type RefreshTokenData = {
 };
 
 export type RefreshTokenErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Invalid or expired refresh token
      */
@@ -2590,6 +2706,10 @@ export type SubmitSampleData = {
 
 export type SubmitSampleErrors = {
     /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
+    /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
     401: unknown;
@@ -2609,6 +2729,10 @@ export type SubmitSampleErrors = {
      * Invalid input; the body names the field
      */
     422: unknown;
+    /**
+     * Not stored: the database is unavailable; retry later
+     */
+    503: unknown;
 };
 
 export type SubmitSampleResponses = {
@@ -2634,6 +2758,10 @@ export type SubmitSampleBatchData = {
 
 export type SubmitSampleBatchErrors = {
     /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
+    /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
     401: unknown;
@@ -2653,6 +2781,10 @@ export type SubmitSampleBatchErrors = {
      * Invalid input; the body names the field
      */
     422: unknown;
+    /**
+     * Not stored: the database is unavailable; retry later
+     */
+    503: unknown;
 };
 
 export type SubmitSampleBatchResponses = {
@@ -2721,6 +2853,10 @@ export type SetSampleExclusionData = {
 };
 
 export type SetSampleExclusionErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -2812,6 +2948,10 @@ export type SetLimitsData = {
 
 export type SetLimitsErrors = {
     /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
+    /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
     401: unknown;
@@ -2855,6 +2995,10 @@ export type RecalculateLimitsData = {
 };
 
 export type RecalculateLimitsErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -3044,6 +3188,10 @@ export type AcknowledgeViolationData = {
 
 export type AcknowledgeViolationErrors = {
     /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
+    /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
     401: unknown;
@@ -3084,6 +3232,10 @@ export type AcknowledgeViolationsData = {
 };
 
 export type AcknowledgeViolationsErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -3168,6 +3320,10 @@ export type CreateReasonCodeData = {
 
 export type CreateReasonCodeErrors = {
     /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
+    /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
     401: unknown;
@@ -3209,6 +3365,10 @@ export type UpdateReasonCodeData = {
 };
 
 export type UpdateReasonCodeErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -3276,6 +3436,10 @@ export type CreateUserData = {
 
 export type CreateUserErrors = {
     /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
+    /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
     401: unknown;
@@ -3317,6 +3481,10 @@ export type UpdateUserData = {
 };
 
 export type UpdateUserErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -3387,6 +3555,10 @@ export type CreateApiKeyData = {
 };
 
 export type CreateApiKeyErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -3546,6 +3718,10 @@ export type CreateHierarchyNodeData = {
 
 export type CreateHierarchyNodeErrors = {
     /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
+    /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
     401: unknown;
@@ -3676,6 +3852,10 @@ export type UpdateHierarchyNodeData = {
 
 export type UpdateHierarchyNodeErrors = {
     /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
+    /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
     401: unknown;
@@ -3768,6 +3948,10 @@ export type CreateCharacteristicData = {
 };
 
 export type CreateCharacteristicErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -3940,6 +4124,10 @@ export type UpdateCharacteristicData = {
 };
 
 export type UpdateCharacteristicErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -4115,6 +4303,10 @@ export type StartImportData = {
 
 export type StartImportErrors = {
     /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
+    /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
     401: unknown;
@@ -4239,7 +4431,7 @@ export type ExportSamplesCsvErrors = {
 
 export type ExportSamplesCsvResponses = {
     /**
-     * Samples in time order with their measurements (m1…mN), plotted statistics, z-scores, limits version, context and the rule keys that fired (violations, dispersion_violations).
+     * Samples in time order with their measurements (m1…mN) or count and size (attribute charts), plotted statistics (value, dispersion; statistic, statistic_lower for EWMA and CUSUM), z-scores, limits version, context and the rule keys that fired (violations, dispersion_violations).
      */
     200: unknown;
 };
@@ -4290,7 +4482,7 @@ export type ExportSamplesParquetErrors = {
 
 export type ExportSamplesParquetResponses = {
     /**
-     * Samples in time order with their measurements (m1…mN), plotted statistics, z-scores, limits version, context and the rule keys that fired (violations, dispersion_violations).
+     * Samples in time order with their measurements (m1…mN) or count and size (attribute charts), plotted statistics (value, dispersion; statistic, statistic_lower for EWMA and CUSUM), z-scores, limits version, context and the rule keys that fired (violations, dispersion_violations).
      */
     200: unknown;
 };
@@ -4332,6 +4524,10 @@ export type CreateWebhookData = {
 };
 
 export type CreateWebhookErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -4456,6 +4652,10 @@ export type UpdateWebhookData = {
 };
 
 export type UpdateWebhookErrors = {
+    /**
+     * The body could not be decoded (not JSON text, or a malformed form)
+     */
+    400: unknown;
     /**
      * Not authenticated (missing, invalid or expired token or API key)
      */
@@ -4607,3 +4807,19 @@ export type HealthResponses = {
 };
 
 export type HealthResponse = HealthResponses[keyof HealthResponses];
+
+export type MetricsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/metrics';
+};
+
+export type MetricsResponses = {
+    /**
+     * Prometheus text format (OpenMetrics when the Accept header asks)
+     */
+    200: string;
+};
+
+export type MetricsResponse = MetricsResponses[keyof MetricsResponses];

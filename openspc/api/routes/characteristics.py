@@ -32,6 +32,7 @@ from openspc.api.schemas.characteristics import (
     CharacteristicUpdate,
     DueCharacteristic,
     Source,
+    chart_family,
     config_errors,
 )
 from openspc.api.schemas.limits import LimitsOut, ManualLimitsIn
@@ -41,6 +42,7 @@ from openspc.db.repo import characteristics as characteristics_repo
 from openspc.db.repo import hierarchy as hierarchy_repo
 from openspc.db.repo import limits as limits_repo
 from openspc.engine import limit_versions
+from openspc.engine.charts import params_for
 from openspc.engine.pipeline import BatchEvents
 from openspc.kernel import Kernel
 from openspc.rules import Rule
@@ -74,14 +76,18 @@ def characteristics_out(
 
 
 def _check(
-    rules: Mapping[str, Rule], config: Mapping[str, Any], settings: Sequence[RuleSetting] | None
+    rules: Mapping[str, Rule], config: dict[str, Any], settings: Sequence[RuleSetting] | None
 ) -> None:
-    """422 listing everything wrong with a whole configuration and its rule settings."""
+    """422 listing everything wrong with a whole configuration and its rule settings; then
+    the chart parameters are stored in full (defaults filled in), so that a later change of a
+    default never changes an existing chart."""
     errors: list[FieldError] = config_errors(config)
     if settings is not None:
         errors += setting_errors(rules, config["chart_type"], settings)
     if errors:
         raise RequestValidationError([e for loc, msg in errors for e in invalid(loc, msg).errors()])
+    params = params_for(config["chart_type"], config["chart_params"])
+    config["chart_params"] = {} if params is None else params.model_dump(by_alias=True)
 
 
 def _check_references(conn: Connection, config: Mapping[str, Any], other_than: int | None) -> None:
@@ -121,19 +127,31 @@ def _store_rules(
 
 def _set_limits(conn: Connection, actor: str, row: Any, given: ManualLimitsIn) -> dict[str, Any]:
     """A new manual limits version for the characteristic as ``row`` configures it."""
-    limits = limit_versions.manual_limits(
-        row.chart_type,
-        row.subgroup_size,
-        given.center_line,
-        sigma=given.sigma,
-        ucl=given.ucl,
-        lcl=given.lcl,
-    )
+    try:
+        limits = limit_versions.manual_limits(
+            row.chart_type,
+            row.subgroup_size,
+            params_for(row.chart_type, row.chart_params),
+            given.center_line,
+            sigma=given.sigma,
+            ucl=given.ucl,
+            lcl=given.lcl,
+        )
+    except ValueError as exc:
+        raise invalid(("body", "limits"), str(exc)) from exc
     version = limit_versions.store(
         conn, row.id, limits, method="manual", created_by=actor, comment=given.comment
     )
     audit.record(conn, actor, "set", "limits", row.id, after=version)
     return version
+
+
+def _redrawable(old: str, new: str) -> bool:
+    """Whether a center and a process σ carry over from one chart type to another: between
+    variables charts, and between EWMA and CUSUM (an attribute chart's center is a rate of
+    its own kind and size)."""
+    family = chart_family(old)
+    return family == chart_family(new) and family != "attribute"
 
 
 async def _announce(kernel: Kernel, characteristic_id: int, limits: dict[str, Any] | None) -> None:
@@ -244,6 +262,8 @@ async def update_characteristic(
     the first sample), the limits in force are re-drawn for the new chart."""
     rules = kernel.registry.rules
     changes = body.model_dump(exclude_unset=True, include=set(CONFIG_FIELDS))
+    if "chart_type" in changes and "chart_params" not in changes:
+        changes["chart_params"] = {}  # the new chart's defaults
 
     def store() -> tuple[Characteristic, dict[str, Any] | None]:
         with conflict_on_integrity_error(TAKEN), kernel.engine.begin() as conn:
@@ -252,6 +272,8 @@ async def update_characteristic(
                 raise not_found("characteristic")
             config = {**{f: getattr(old, f) for f in CONFIG_FIELDS}, **changes}
             _check(rules, config, body.rules)
+            if "chart_params" in changes:
+                changes["chart_params"] = config["chart_params"]
             reshaped = any(config[f] != getattr(old, f) for f in ("chart_type", "subgroup_size"))
             if reshaped and characteristics_repo.has_samples(conn, characteristic_id):
                 raise conflict(FIXED)
@@ -269,13 +291,16 @@ async def update_characteristic(
                 )
             current = limits_repo.current(conn, [row.id]).get(row.id)
             given = body.limits
-            if given is None and reshaped and current is not None:
-                given = ManualLimitsIn(
-                    center_line=current.center_line,
-                    sigma=current.sigma,
-                    comment=f"version {current.version} redrawn for {row.chart_type}, "
-                    f"n={row.subgroup_size}",
-                )
+            if reshaped and current is not None:
+                if not _redrawable(old.chart_type, row.chart_type):
+                    limits_repo.delete_unused(conn, row.id)  # they mean nothing to the new chart
+                elif given is None:
+                    given = ManualLimitsIn(
+                        center_line=current.center_line,
+                        sigma=current.sigma,
+                        comment=f"version {current.version} redrawn for {row.chart_type}, "
+                        f"n={row.subgroup_size}",
+                    )
             limits = None if given is None else _set_limits(conn, user.name, row, given)
             return characteristics_out(conn, rules, [row])[0], limits
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import numpy as np
 from fastapi import APIRouter, Query
@@ -31,20 +31,33 @@ from openspc.db.repo import characteristics as characteristics_repo
 from openspc.db.repo import charts as charts_repo
 from openspc.db.repo import limits as limits_repo
 from openspc.engine import limit_versions
+from openspc.engine.charts import bands_at, limits_in_force, params_for
 from openspc.engine.pipeline import utc
 from openspc.stats._arrays import FloatArray
 from openspc.stats.capability import capability, histogram
-from openspc.stats.limits import ChartType, estimate_limits, limits_from_sigma, point_limits
+from openspc.stats.chart_types import (
+    VARIABLE_CHARTS,
+    VariableChartType,
+    a_chart,
+    is_attribute,
+    is_time_weighted,
+)
+from openspc.stats.limits import estimate_limits
 from openspc.stats.normality import MIN_SAMPLE_SIZE, anderson_darling
 
 router = APIRouter(prefix="/characteristics", tags=["charts"], responses=AUTH_ERRORS)
 
 
 def _limits_at(
-    chart_type: ChartType, samples: Sequence[Any], versions: Mapping[int, Any]
+    characteristic: Any,
+    samples: Sequence[Any],
+    versions: Mapping[int, Any],
+    judged_before: Mapping[int, int],
 ) -> list[PointLimits | None]:
-    """The limits in force at every sample (its own limits version), for its subgroup size;
-    computed per version over all its points at once."""
+    """The limits in force at every sample (its own limits version), for its subgroup or
+    sample size and, on an EWMA chart, its step; computed per version over all its points."""
+    chart_type = characteristic.chart_type
+    params = params_for(chart_type, characteristic.chart_params)
     out: list[PointLimits | None] = [None] * len(samples)
     by_version: dict[int, list[int]] = defaultdict(list)
     for i, s in enumerate(samples):
@@ -52,9 +65,14 @@ def _limits_at(
             by_version[s.limits_id].append(i)
     for version_id, indices in by_version.items():
         v = versions[version_id]
-        limits = limits_from_sigma(chart_type, v.center_line, v.sigma, v.subgroup_size)
-        bands = point_limits(limits, [samples[i].subgroup_size for i in indices])
-        loc, disp = bands.location, bands.dispersion
+        limits = limits_in_force(chart_type, v.center_line, v.sigma, v.subgroup_size, params)
+        sizes = [
+            samples[i].size if is_attribute(chart_type) else samples[i].subgroup_size
+            for i in indices
+        ]
+        steps = judged_before[version_id] + 1 + np.arange(len(indices))
+        bands = bands_at(limits, params, sizes, steps.tolist())
+        loc, disp = bands.primary, bands.dispersion
         for k, i in enumerate(indices):
             center, sigma = float(loc.center[k]), float(loc.sigma[k])
             out[i] = PointLimits(
@@ -63,10 +81,12 @@ def _limits_at(
                 ucl=float(loc.ucl[k]),
                 lcl=float(loc.lcl[k]),
                 sigma_point=sigma,
-                zones=Zones.model_validate({f"{z:+d}": center + z * sigma for z in (1, 2, -1, -2)}),
-                dispersion_center=float(disp.center[k]),
-                dispersion_ucl=float(disp.ucl[k]),
-                dispersion_lcl=float(disp.lcl[k]),
+                zones=None
+                if is_time_weighted(chart_type)
+                else Zones.model_validate({f"{z:+d}": center + z * sigma for z in (1, 2, -1, -2)}),
+                dispersion_center=None if disp is None else float(disp.center[k]),
+                dispersion_ucl=None if disp is None else float(disp.ucl[k]),
+                dispersion_lcl=None if disp is None else float(disp.lcl[k]),
             )
     return out
 
@@ -92,6 +112,11 @@ def get_chart(
         versions = charts_repo.limits_versions(
             conn, (s.limits_id for s in samples if s.limits_id is not None)
         )
+        first_judged: dict[int, int] = {}
+        for s in samples:
+            if s.limits_id is not None:
+                first_judged.setdefault(s.limits_id, s.id)
+        judged_before = charts_repo.judged_before(conn, first_judged)
         current = limits_repo.current(conn, [characteristic_id]).get(characteristic_id)
         violations = (
             charts_repo.violations_between(conn, characteristic_id, samples[0].id, samples[-1].id)
@@ -101,7 +126,7 @@ def get_chart(
     by_sample: dict[int, list[ChartViolation]] = defaultdict(list)
     for v in violations:
         by_sample[v.sample_id].append(ChartViolation.model_validate(v, from_attributes=True))
-    limits = _limits_at(row.chart_type, samples, versions)
+    limits = _limits_at(row, samples, versions, judged_before)
     return ChartData(
         characteristic=CharacteristicSummary.model_validate(row),
         chart_type=row.chart_type,
@@ -112,6 +137,10 @@ def get_chart(
                 value=s.value,
                 dispersion=s.dispersion,
                 subgroup_size=s.subgroup_size,
+                count=s.count,
+                size=s.size,
+                statistic=s.statistic,
+                statistic_lower=s.statistic_lower,
                 excluded=s.excluded,
                 limits=limits[i],
                 violations=by_sample[s.id],
@@ -134,13 +163,19 @@ def _matrix(subgroups: Sequence[list[float]]) -> FloatArray:
 
 
 def _sigma_within(
-    chart_type: ChartType, current: Any, values: FloatArray
+    chart_type: str, current: Any, values: FloatArray
 ) -> tuple[float, Literal["limits", "estimated"]]:
-    """The current limits' σ; without limits, the chart's estimate from the data."""
+    """The current limits' σ; without limits, the chart's estimate from the data (EWMA and
+    CUSUM estimate σ as the I-MR or X̄-R chart of the same data does)."""
     if current is not None:
         return float(current.sigma), "limits"
-    data = values[:, 0] if chart_type == "imr" else values
-    return estimate_limits(chart_type, data).sigma, "estimated"
+    shewhart: VariableChartType
+    if chart_type in VARIABLE_CHARTS:
+        shewhart = cast(VariableChartType, chart_type)
+    else:
+        shewhart = "imr" if values.shape[1] == 1 else "xbar_r"
+    data = values[:, 0] if shewhart == "imr" else values
+    return estimate_limits(shewhart, data).sigma, "estimated"
 
 
 @router.get(
@@ -159,7 +194,8 @@ def get_capability(
 ) -> CapabilityReport:
     """Capability of the non-excluded samples stamped in the range: C indices from the
     within σ (the current limits', or estimated by the chart's estimator while there are
-    none), P indices from the overall σ, a histogram and an Anderson–Darling normality test."""
+    none), P indices from the overall σ, a histogram and an Anderson–Darling normality test.
+    Not for attribute charts: their process average is the center line of their limits."""
     start, end = (None if t is None else utc(t) for t in (from_, to))
     if start is not None and end is not None and end < start:
         raise invalid(("query", "to"), "to must not be before from")
@@ -169,6 +205,12 @@ def get_capability(
             raise not_found("characteristic")
         samples = charts_repo.measurements_between(conn, characteristic_id, start, end)
         current = limits_repo.current(conn, [characteristic_id]).get(characteristic_id)
+    if is_attribute(row.chart_type):
+        raise invalid(
+            ("path", "characteristic_id"),
+            f"{a_chart(row.chart_type)} counts nonconformities: its capability is the process "
+            "average (the center line of its limits), not Cp/Cpk",
+        )
     if row.usl is None and row.lsl is None:
         raise invalid(
             ("path", "characteristic_id"),

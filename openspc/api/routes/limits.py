@@ -19,6 +19,7 @@ from openspc.db.repo import audit
 from openspc.db.repo import characteristics as characteristics_repo
 from openspc.db.repo import limits as limits_repo
 from openspc.engine import limit_versions
+from openspc.engine.charts import params_for
 from openspc.engine.pipeline import BatchEvents
 from openspc.kernel import Kernel
 
@@ -55,14 +56,18 @@ async def set_limits(
     def store() -> dict[str, Any]:
         with kernel.engine.begin() as conn:
             c = _characteristic(conn, characteristic_id)
-            limits = limit_versions.manual_limits(
-                c.chart_type,
-                c.subgroup_size,
-                body.center_line,
-                sigma=body.sigma,
-                ucl=body.ucl,
-                lcl=body.lcl,
-            )
+            try:
+                limits = limit_versions.manual_limits(
+                    c.chart_type,
+                    c.subgroup_size,
+                    params_for(c.chart_type, c.chart_params),
+                    body.center_line,
+                    sigma=body.sigma,
+                    ucl=body.ucl,
+                    lcl=body.lcl,
+                )
+            except ValueError as exc:
+                raise invalid(["body"], str(exc)) from exc
             version = limit_versions.store(
                 conn,
                 characteristic_id,
@@ -92,8 +97,10 @@ async def recalculate_limits(
             try:
                 limits, history = limit_versions.calculate(
                     conn,
-                    c.chart_type,
                     characteristic_id,
+                    c.chart_type,
+                    c.subgroup_size,
+                    params_for(c.chart_type, c.chart_params),
                     from_id=body.from_sample_id,
                     to_id=body.to_sample_id,
                     sigma_method=body.sigma_method,
@@ -105,8 +112,8 @@ async def recalculate_limits(
                     **limit_versions.limits_values(
                         limits,
                         method="recalculated",
-                        from_id=history[0][0],
-                        to_id=history[-1][0],
+                        from_id=history[0].id,
+                        to_id=history[-1].id,
                         count=len(history),
                         created_by=principal.name,
                         comment=body.comment,

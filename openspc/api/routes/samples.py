@@ -38,6 +38,7 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"description": "Not stored: the database is unavailable; retry later"}
 }
 RETRY_AFTER_SECONDS = 5
+SAMPLE_FIELDS = ("measurements", "count", "size")
 
 
 @contextmanager
@@ -58,6 +59,8 @@ def _event(characteristic_id: int, body: SampleIn, principal: str) -> SampleEven
         characteristic_id=characteristic_id,
         timestamp=body.timestamp or datetime.now(UTC),
         measurements=body.measurements,
+        count=body.count,
+        size=body.size,
         context=SampleContext(
             batch_number=body.batch_number,
             operator_id=body.operator_id or principal,
@@ -70,7 +73,7 @@ def _raise_for(rejection: Rejection, loc: list[str | int]) -> None:
     if rejection.field == "characteristic_id":
         raise not_found("characteristic")
     raise invalid(
-        [*loc, rejection.field] if rejection.field == "measurements" else loc, rejection.reason
+        [*loc, rejection.field] if rejection.field in SAMPLE_FIELDS else loc, rejection.reason
     )
 
 

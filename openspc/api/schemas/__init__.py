@@ -6,6 +6,8 @@ from typing import Annotated, TypeVar
 from annotated_types import Interval
 from pydantic import AfterValidator, Field, StringConstraints
 
+from openspc.contracts import MAX_VALUE
+
 T = TypeVar("T")
 
 #: The largest integer a JSON client holds exactly (2**53 - 1), far beyond any stored id.
@@ -14,11 +16,6 @@ MAX_ID = 9_007_199_254_740_991
 #: A record id, or an integer a query compares with ids (path, query and body alike): larger
 #: ones are a 422, where the database driver would refuse them (SQLite binds 64 bits at most).
 Id = Annotated[int, Interval(ge=-MAX_ID, le=MAX_ID)]
-
-#: The largest magnitude of a measured or specified value: beyond any physical quantity in
-#: any unit, and small enough that sums, ranges and squares of values stay finite (a subgroup
-#: of values near the largest double has an infinite mean).
-MAX_VALUE = 1e100
 
 #: A measurement, a control limit or a specification limit.
 Value = Annotated[float, Field(ge=-MAX_VALUE, le=MAX_VALUE, allow_inf_nan=False)]

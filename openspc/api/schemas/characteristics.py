@@ -7,13 +7,21 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from openspc.api.schemas import NOT_NULL, FieldError, Id, Name, Value
 from openspc.api.schemas.limits import LimitsOut, ManualLimitsIn
 from openspc.api.schemas.rules import EffectiveRule, RuleSetting
+from openspc.engine.charts import params_for
+from openspc.stats.chart_types import ChartType, a_chart, is_attribute, is_time_weighted
 from openspc.stats.constants import MAX_SUBGROUP_SIZE, MIN_SUBGROUP_SIZE
-from openspc.stats.limits import ChartType
 
 Source = Literal["MANUAL", "TAG"]
 
@@ -26,6 +34,7 @@ CONFIG_FIELDS = (
     "decimal_places",
     "chart_type",
     "subgroup_size",
+    "chart_params",
     "usl",
     "lsl",
     "target",
@@ -35,7 +44,10 @@ CONFIG_FIELDS = (
     "baseline_subgroups",
 )
 
-TAG_FORMS = "sparkplug://group/node[/device]/metric or mqtt://topic[#field]"
+TAG_FORMS = (
+    "sparkplug://group/node[/device]/metric or mqtt://topic[#field]; attribute charts may add "
+    "?size=<metric or field> (the sample size, else the fixed subgroup_size)"
+)
 _TAG = re.compile(r"sparkplug://[^/+#]+/[^/+#]+/.+|mqtt://[^#+]+(?:#.+)?")
 
 
@@ -53,8 +65,23 @@ TagUri = Annotated[
     Field(description=f"the provider binding: {TAG_FORMS}"),
 ]
 DecimalPlaces = Annotated[int, Field(ge=0, le=10)]
+MAX_SAMPLE_SIZE = 1_000_000
 SubgroupSize = Annotated[
-    int, Field(ge=1, le=MAX_SUBGROUP_SIZE, description="1 for imr, 2..25 for xbar_r/xbar_s")
+    int,
+    Field(
+        ge=1,
+        le=MAX_SAMPLE_SIZE,
+        description="1 for imr; 2..25 for xbar_r/xbar_s; 1..25 for ewma/cusum (1: individual "
+        "values); for p, np, c, u the sample size (items or inspection units) of a sample that "
+        "gives none, which np and c always have",
+    ),
+]
+ChartParams = Annotated[
+    dict[str, Any],
+    Field(
+        description="ewma: {lambda (0..1], default 0.2; L, default 3}; cusum: {k, default 0.5; "
+        "h, default 5; reset_after_signal, default false}; other charts: {}"
+    ),
 ]
 Interval = Annotated[
     int, Field(ge=1, le=525_600, description="manual entry is due this often (minutes)")
@@ -62,7 +89,10 @@ Interval = Annotated[
 BaselineSubgroups = Annotated[
     int, Field(ge=2, le=10_000, description="subgroups collected before limits are calculated")
 ]
-NEW_LIMITS = "a new manual limits version: {center_line, sigma} or {center_line, ucl, lcl}"
+NEW_LIMITS = (
+    "a new manual limits version: {center_line, sigma} or {center_line, ucl, lcl}; attribute "
+    "charts {center_line}; ewma and cusum {center_line, sigma}"
+)
 
 
 class CharacteristicCreate(BaseModel):
@@ -75,6 +105,7 @@ class CharacteristicCreate(BaseModel):
     decimal_places: DecimalPlaces = 3
     chart_type: ChartType
     subgroup_size: SubgroupSize
+    chart_params: ChartParams = Field(default_factory=dict)
     usl: Value | None = None
     lsl: Value | None = None
     target: Value | None = None
@@ -100,6 +131,7 @@ class CharacteristicUpdate(BaseModel):
     decimal_places: Annotated[DecimalPlaces | None, NOT_NULL] = None
     chart_type: Annotated[ChartType | None, NOT_NULL] = None
     subgroup_size: Annotated[SubgroupSize | None, NOT_NULL] = None
+    chart_params: Annotated[ChartParams | None, NOT_NULL] = None
     usl: Value | None = None
     lsl: Value | None = None
     target: Value | None = None
@@ -119,15 +151,29 @@ def config_errors(config: Mapping[str, Any]) -> list[FieldError]:
     chart_type, n = config["chart_type"], config["subgroup_size"]
     if chart_type == "imr" and n != 1:
         errors.append((("body", "subgroup_size"), "an imr chart has subgroups of 1"))
-    if chart_type != "imr" and not MIN_SUBGROUP_SIZE <= n <= MAX_SUBGROUP_SIZE:
+    if chart_type in ("xbar_r", "xbar_s") and not MIN_SUBGROUP_SIZE <= n <= MAX_SUBGROUP_SIZE:
         errors.append(
             (
                 ("body", "subgroup_size"),
-                f"an {chart_type} chart has subgroups of {MIN_SUBGROUP_SIZE} to "
+                f"{a_chart(chart_type)} has subgroups of {MIN_SUBGROUP_SIZE} to "
                 f"{MAX_SUBGROUP_SIZE}",
             )
         )
+    if is_time_weighted(chart_type) and n > MAX_SUBGROUP_SIZE:
+        errors.append(
+            (
+                ("body", "subgroup_size"),
+                f"{a_chart(chart_type)} has subgroups of 1 to {MAX_SUBGROUP_SIZE}",
+            )
+        )
+    errors += _params_errors(chart_type, config.get("chart_params") or {})
     lsl, usl, target = config["lsl"], config["usl"], config["target"]
+    if is_attribute(chart_type):
+        errors += [
+            (("body", name), f"{a_chart(chart_type)} counts: it has no {name}")
+            for name in ("usl", "lsl", "target")
+            if config[name] is not None
+        ]
     if lsl is not None and usl is not None and not lsl < usl:
         errors.append((("body", "lsl"), "lsl must be below usl"))
     if target is not None and (
@@ -138,7 +184,30 @@ def config_errors(config: Mapping[str, Any]) -> list[FieldError]:
         errors.append((("body", "tag"), f"a TAG characteristic needs a tag: {TAG_FORMS}"))
     if config["source"] == "MANUAL" and config["tag"]:
         errors.append((("body", "tag"), "a MANUAL characteristic has no tag"))
+    if config["tag"] and "?size=" in config["tag"] and not is_attribute(chart_type):
+        errors.append(
+            (("body", "tag"), f"?size= binds a sample size: {a_chart(chart_type)} takes none")
+        )
     return errors
+
+
+def _params_errors(chart_type: str, params: Mapping[str, Any]) -> list[FieldError]:
+    if not is_time_weighted(chart_type):
+        if params:
+            return [(("body", "chart_params"), f"{a_chart(chart_type)} takes no parameters")]
+        return []
+    try:
+        params_for(chart_type, params)
+    except ValidationError as exc:
+        return [(("body", "chart_params", *map(str, e["loc"])), e["msg"]) for e in exc.errors()]
+    return []
+
+
+def chart_family(chart_type: str) -> str:
+    """variables, attribute or time_weighted (what limits carry over a chart change)."""
+    if is_attribute(chart_type):
+        return "attribute"
+    return "time_weighted" if is_time_weighted(chart_type) else "variables"
 
 
 class CharacteristicSummary(BaseModel):
@@ -152,6 +221,7 @@ class CharacteristicSummary(BaseModel):
     decimal_places: int
     chart_type: ChartType
     subgroup_size: int
+    chart_params: dict[str, Any]
     usl: float | None
     lsl: float | None
     target: float | None

@@ -11,11 +11,11 @@ from openspc.api.schemas.characteristics import CharacteristicSummary
 from openspc.api.schemas.limits import LimitsOut
 from openspc.api.schemas.rules import Chart
 from openspc.rules import Severity
-from openspc.stats.limits import ChartType
+from openspc.stats.chart_types import ChartType
 
 
 class Zones(BaseModel):
-    """The zone lines of the X̄ (or I) chart: center line ± 1 and 2 σ of the point."""
+    """The zone lines of the X̄, I or attribute chart: center line ± 1 and 2 σ of the point."""
 
     plus_1: float = Field(alias="+1")
     plus_2: float = Field(alias="+2")
@@ -24,17 +24,22 @@ class Zones(BaseModel):
 
 
 class PointLimits(BaseModel):
-    """The limits in force at a point, drawn for the point's subgroup size."""
+    """The limits in force at a point, drawn for the point's subgroup or sample size (and on
+    an EWMA chart for its step: the limits widen over the first points). EWMA: the lines of
+    the EWMA statistic; CUSUM: 0 and ±H, the lines of its upper and (negated) lower sums."""
 
     id: int = Field(description="the limits version")
     center_line: float
     ucl: float
     lcl: float
-    sigma_point: float = Field(description="σ of the plotted statistic (σ / √n)")
-    zones: Zones
-    dispersion_center: float
-    dispersion_ucl: float
-    dispersion_lcl: float
+    sigma_point: float = Field(
+        description="σ of the plotted statistic (X̄: σ/√n; p: √(p̄(1-p̄)/n); ...); EWMA and "
+        "CUSUM: a third of the distance to the limits"
+    )
+    zones: Zones | None = Field(description="None on EWMA and CUSUM charts")
+    dispersion_center: float | None = Field(description="None: the chart has no R/S/MR chart")
+    dispersion_ucl: float | None
+    dispersion_lcl: float | None
 
 
 class ChartViolation(BaseModel):
@@ -50,9 +55,19 @@ class ChartViolation(BaseModel):
 class ChartPoint(BaseModel):
     sample_id: int
     timestamp: datetime
-    value: float = Field(description="subgroup mean, or the individual value")
-    dispersion: float | None = Field(description="R, S or MR (None: the first MR)")
+    value: float = Field(
+        description="subgroup mean, or the individual value; attribute charts: p, np, c or u"
+    )
+    dispersion: float | None = Field(
+        description="R, S or MR (None: the first MR, and charts without one)"
+    )
     subgroup_size: int
+    count: int | None = Field(description="attribute charts: the count")
+    size: float | None = Field(description="attribute charts: the sample size")
+    statistic: float | None = Field(
+        description="EWMA: the EWMA; CUSUM: the upper sum C⁺ (None before limits existed)"
+    )
+    statistic_lower: float | None = Field(description="CUSUM: the lower sum C⁻ (≥ 0)")
     excluded: bool
     limits: PointLimits | None = Field(description="None while the baseline is collected")
     violations: list[ChartViolation]

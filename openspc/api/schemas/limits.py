@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from openspc.api.schemas import Id, Value
 from openspc.stats.sigma import SigmaMethod
@@ -14,10 +14,17 @@ class LimitsOut(BaseModel):
     id: int | None = Field(description="null for a preview that was not stored")
     characteristic_id: int
     version: int | None
-    center_line: float
-    sigma: float
-    ucl: float
-    lcl: float
+    center_line: float = Field(
+        description="X̄/I: the mean; p, np, c, u: the process average; EWMA, CUSUM: the target"
+    )
+    sigma: float = Field(
+        description="the process σ of one measurement (attribute charts: of one item or unit)"
+    )
+    ucl: float = Field(
+        description="drawn for subgroup_size; EWMA: the asymptotic limit; CUSUM: H, the line of "
+        "its sums (which start at 0, not at the center line)"
+    )
+    lcl: float = Field(description="as ucl; attribute charts clip it at 0; CUSUM: -H")
     subgroup_size: int
     dispersion_center: float | None
     dispersion_ucl: float | None
@@ -32,7 +39,9 @@ class LimitsOut(BaseModel):
 
 
 class ManualLimitsIn(BaseModel):
-    """Either the process sigma, or the primary chart's UCL and LCL."""
+    """Variables charts: the center line and either the process sigma, or the primary
+    chart's UCL and LCL. Attribute charts: the center line only (p̄, n·p̄, c̄ or ū). EWMA and
+    CUSUM: the target as center line and the process sigma."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -41,14 +50,6 @@ class ManualLimitsIn(BaseModel):
     ucl: Value | None = None
     lcl: Value | None = None
     comment: str | None = Field(default=None, max_length=1000)
-
-    @model_validator(mode="after")
-    def _sigma_or_lines(self) -> ManualLimitsIn:
-        if self.sigma is None and (self.ucl is None or self.lcl is None):
-            raise ValueError("give sigma, or both ucl and lcl")
-        if self.sigma is None and not (self.ucl > self.lcl):  # type: ignore[operator]
-            raise ValueError("ucl must be above lcl")
-        return self
 
 
 class RecalculateIn(BaseModel):

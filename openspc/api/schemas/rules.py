@@ -8,8 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from openspc.api.schemas import FieldError
-from openspc.engine.rulesets import StoredRule, chart_family, resolve_rules
+from openspc.engine.rulesets import StoredRule, chart_family, charts_of, resolve_rules
 from openspc.rules import ChartFamily, Rule, Severity
+from openspc.stats.chart_types import a_chart
 
 Chart = Literal["primary", "dispersion"]
 
@@ -84,7 +85,9 @@ def setting_errors(
             errors.append(((*loc, "rule_key"), f"no installed rule {s.rule_key!r}"))
             continue
         family = chart_family(chart_type, s.chart)
-        if family not in rule.applies_to:
+        if s.chart not in charts_of(chart_type):
+            errors.append(((*loc, "chart"), f"{a_chart(chart_type)} has no {s.chart} chart"))
+        elif family not in rule.applies_to:
             errors.append(
                 (
                     (*loc, "chart"),

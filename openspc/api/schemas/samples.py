@@ -11,7 +11,16 @@ from openspc.api.schemas import Timestamp, Value
 
 
 class SampleIn(BaseModel):
-    measurements: list[Value] = Field(min_length=1, max_length=25)
+    """Measurements (as many as the subgroup size); or for an attribute chart (p, np, c, u)
+    a count and optionally a size (default: the characteristic's)."""
+
+    measurements: list[Value] = Field(default_factory=list, max_length=25)
+    count: int | None = Field(
+        default=None, ge=0, le=1_000_000_000, description="nonconforming items or nonconformities"
+    )
+    size: Value | None = Field(
+        default=None, gt=0, description="items (p, np) or inspection units (c, u) inspected"
+    )
     timestamp: Timestamp | None = None
     batch_number: str | None = Field(default=None, max_length=100)
     operator_id: str | None = Field(default=None, max_length=100)
@@ -36,11 +45,15 @@ class SampleOut(BaseModel):
     operator_id: str | None
     subgroup_size: int
     measurements: list[float]
-    mean: float
+    mean: float = Field(description="the plotted value (attribute charts: p, np, c or u)")
     value: float
     dispersion: float | None
     z: float | None
     z_dispersion: float | None
+    count: int | None = Field(default=None, description="attribute charts: the count")
+    size: float | None = Field(default=None, description="attribute charts: the sample size")
+    statistic: float | None = Field(default=None, description="EWMA, or CUSUM C⁺")
+    statistic_lower: float | None = Field(default=None, description="CUSUM C⁻")
     limits_id: int | None
     excluded: bool
     excluded_reason: str | None = None

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from openspc.db.models import Characteristic, CharacteristicRule, ControlLimits, Sample
+from openspc.db.models import Characteristic, CharacteristicRule, Sample
 from openspc.db.repo import hierarchy as hierarchy_repo
+from openspc.db.repo import limits as limits_repo
 
 
 def by_ids(conn: Connection, ids: Iterable[int]) -> dict[int, Any]:
@@ -86,7 +87,7 @@ def by_tag(conn: Connection, tag: str) -> Any:
 def create_characteristic(conn: Connection, values: dict[str, Any]) -> Any:
     return conn.execute(
         insert(Characteristic)
-        .values(chart_params={}, **values)
+        .values(**{"chart_params": {}, **values})
         .returning(*Characteristic.__table__.c)
     ).one()
 
@@ -122,7 +123,7 @@ def has_samples(conn: Connection, characteristic_id: int) -> bool:
 def delete_characteristic(conn: Connection, characteristic_id: int) -> None:
     """Delete a characteristic that has no samples, with its limit versions (they judged
     nothing) and its rule settings (cascade)."""
-    conn.execute(delete(ControlLimits).where(ControlLimits.characteristic_id == characteristic_id))
+    limits_repo.delete_unused(conn, characteristic_id)
     conn.execute(delete(Characteristic).where(Characteristic.id == characteristic_id))
 
 

@@ -3,11 +3,11 @@ limit versions and violations that belong to them, and its measurements in a tim
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from openspc.db.models import Acknowledgment, ControlLimits, Measurement, Sample, Violation
 
@@ -24,12 +24,28 @@ def recent_samples(conn: Connection, characteristic_id: int, limit: int) -> list
             Sample.subgroup_size,
             Sample.excluded,
             Sample.limits_id,
+            Sample.count,
+            Sample.size,
+            Sample.statistic,
+            Sample.statistic_lower,
         )
         .where(Sample.characteristic_id == characteristic_id)
         .order_by(Sample.id.desc())
         .limit(limit)
     ).all()
     return list(reversed(newest))
+
+
+def judged_before(conn: Connection, first_sample_ids: Mapping[int, int]) -> dict[int, int]:
+    """Per limits version: how many samples were judged against it before the given sample."""
+    out = {}
+    for version_id, first in first_sample_ids.items():
+        out[version_id] = conn.execute(
+            select(func.count())
+            .select_from(Sample)
+            .where(Sample.limits_id == version_id, Sample.id < first)
+        ).scalar_one()
+    return out
 
 
 def limits_versions(conn: Connection, ids: Iterable[int]) -> dict[int, Any]:

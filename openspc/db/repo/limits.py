@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from openspc.db.models import ControlLimits
 
@@ -53,3 +53,9 @@ def history(conn: Connection, characteristic_id: int) -> list[Any]:
             .order_by(ControlLimits.version.desc())
         )
     )
+
+
+def delete_unused(conn: Connection, characteristic_id: int) -> None:
+    """Delete the versions of a characteristic that has no samples (they judged nothing;
+    the database refuses once it has samples)."""
+    conn.execute(delete(ControlLimits).where(ControlLimits.characteristic_id == characteristic_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
@@ -26,6 +26,10 @@ SAMPLE_COLUMNS = (
     "limits_id",
     "z",
     "z_dispersion",
+    "count",
+    "size",
+    "statistic",
+    "statistic_lower",
 )
 # Bound parameters per statement: below SQLite's (32766 since 3.32) and PostgreSQL's (65535).
 _MAX_PARAMETERS = 30_000
@@ -105,11 +109,25 @@ def _timestamp_binder(conn: Connection) -> Callable[[datetime], Any]:
 
 
 @dataclass(frozen=True)
+class HistoryRow:
+    """A stored sample as a limit calculation reads it."""
+
+    id: int
+    measurements: list[float]
+    count: int | None
+    size: float | None
+    excluded: bool
+
+
+@dataclass(frozen=True)
 class WindowRow:
     characteristic_id: int
     value: float
     z: float | None
     z_dispersion: float | None
+    limits_id: int | None
+    statistic: float | None
+    statistic_lower: float | None
 
 
 def recent_points(
@@ -127,6 +145,9 @@ def recent_points(
             Sample.value,
             Sample.z,
             Sample.z_dispersion,
+            Sample.limits_id,
+            Sample.statistic,
+            Sample.statistic_lower,
             func.row_number()
             .over(partition_by=Sample.characteristic_id, order_by=Sample.id.desc())
             .label("rn"),
@@ -135,7 +156,15 @@ def recent_points(
         .subquery()
     )
     rows = conn.execute(
-        select(ranked.c.characteristic_id, ranked.c.value, ranked.c.z, ranked.c.z_dispersion)
+        select(
+            ranked.c.characteristic_id,
+            ranked.c.value,
+            ranked.c.z,
+            ranked.c.z_dispersion,
+            ranked.c.limits_id,
+            ranked.c.statistic,
+            ranked.c.statistic_lower,
+        )
         .where(ranked.c.rn <= per_characteristic)
         .order_by(ranked.c.characteristic_id, ranked.c.id)
     )
@@ -155,15 +184,31 @@ def count_included(conn: Connection, characteristic_ids: Iterable[int]) -> dict[
     return {c: n for c, n in rows}
 
 
-def subgroups(
+def count_judged(conn: Connection, limits_ids: Mapping[int, int | None]) -> dict[int, int]:
+    """Samples judged against each characteristic's given limits version (excluded or not:
+    the steps an EWMA took)."""
+    wanted = {cid: lid for cid, lid in limits_ids.items() if lid is not None}
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(Sample.characteristic_id, func.count())
+        .where(Sample.limits_id.in_(list(wanted.values())))
+        .group_by(Sample.characteristic_id)
+    )
+    counts = {cid: n for cid, n in rows}
+    return {cid: counts.get(cid, 0) for cid in wanted}
+
+
+def history(
     conn: Connection,
     characteristic_id: int,
     *,
     from_id: int | None = None,
     to_id: int | None = None,
     include_excluded: bool = False,
-) -> list[tuple[int, list[float], bool]]:
-    """(sample id, measurements in position order, excluded) in sample order."""
+) -> list[HistoryRow]:
+    """Samples in sample order, as a limit calculation reads them: measurements in position
+    order (none for attribute samples), count, size, excluded."""
     conds = [Sample.characteristic_id == characteristic_id]
     if from_id is not None:
         conds.append(Sample.id >= from_id)
@@ -172,16 +217,17 @@ def subgroups(
     if not include_excluded:
         conds.append(Sample.excluded.is_(False))
     rows = conn.execute(
-        select(Sample.id, Sample.excluded, Measurement.value)
-        .join(Measurement, Measurement.sample_id == Sample.id)
+        select(Sample.id, Sample.excluded, Sample.count, Sample.size, Measurement.value)
+        .outerjoin(Measurement, Measurement.sample_id == Sample.id)
         .where(and_(*conds))
         .order_by(Sample.id, Measurement.position)
     )
-    out: list[tuple[int, list[float], bool]] = []
-    for sid, excluded, value in rows:
-        if not out or out[-1][0] != sid:
-            out.append((sid, [], bool(excluded)))
-        out[-1][1].append(value)
+    out: list[HistoryRow] = []
+    for sid, excluded, count, size, value in rows:
+        if not out or out[-1].id != sid:
+            out.append(HistoryRow(sid, [], count, size, bool(excluded)))
+        if value is not None:
+            out[-1].measurements.append(value)
     return out
 
 

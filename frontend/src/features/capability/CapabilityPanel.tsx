@@ -1,11 +1,14 @@
 // Process capability of a characteristic: histogram with the specification limits, and the
 // indices coloured by the usual thresholds (≥ 1.33 capable, ≥ 1.00 marginal, below: not).
+// An attribute chart (p, np, c, u) shows its process average instead.
 import { useQuery } from '@tanstack/react-query';
 import { Bar, CartesianGrid, ComposedChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, ApiError, unwrap, type CapabilityReport } from '@/lib/api';
+import { isAttribute } from '@/lib/chartTypes';
 import { fmt } from '@/lib/format';
 import { keys } from '@/lib/queryKeys';
 import { ErrorText } from '@/lib/ui';
+import { ProcessAverage } from './ProcessAverage';
 
 export type Grade = 'good' | 'marginal' | 'poor' | 'none';
 
@@ -45,7 +48,8 @@ export function CapabilityPanel({ characteristicId, decimals }: { characteristic
     queryFn: () => unwrap(api.getCharacteristic({ path: { characteristic_id: characteristicId } })),
   });
   const c = characteristic.data;
-  const hasSpec = c ? c.usl !== null || c.lsl !== null : false;
+  const attribute = c ? isAttribute(c.chart_type) : false;
+  const hasSpec = c && !attribute ? c.usl !== null || c.lsl !== null : false;
   const count = useQuery({
     queryKey: [...keys.capability(characteristicId), 'count'],
     queryFn: () => unwrap(api.listSamples({ path: { characteristic_id: characteristicId }, query: { limit: 1 } })),
@@ -61,7 +65,7 @@ export function CapabilityPanel({ characteristicId, decimals }: { characteristic
     refetchInterval: 60_000,
   });
   const r = cap.data;
-  const reason = !c
+  const reason = !c || attribute
     ? null
     : !hasSpec
       ? 'Capability needs a specification limit (USL or LSL).'
@@ -79,13 +83,14 @@ export function CapabilityPanel({ characteristicId, decimals }: { characteristic
   return (
     <section className="panel capability-panel" aria-label="Capability" data-testid="capability-panel">
       <div className="panel-title">
-        <h2>Capability</h2>
+        <h2>{attribute ? 'Process average' : 'Capability'}</h2>
         {r && (
           <span className="muted">
             {r.n} values · {r.subgroups} subgroups · σ within from {r.sigma_source === 'limits' ? 'the control limits' : 'the data'}
           </span>
         )}
       </div>
+      {c && attribute && <ProcessAverage characteristic={c} />}
       {reason && <p className="muted">{reason}</p>}
       {!reason && <ErrorText error={cap.error ?? characteristic.error ?? count.error} />}
       {r && (

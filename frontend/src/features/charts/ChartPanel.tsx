@@ -1,13 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { api, unwrap, type CharacteristicSummary, type LimitsOut } from '@/lib/api';
-import { fmt, fmtTime } from '@/lib/format';
+import { chartFamily, chartSummary, chartsOf } from '@/lib/chartTypes';
+import { fmtTime } from '@/lib/format';
 import { useLiveSubscription, usePollInterval } from '@/lib/live';
 import { keys } from '@/lib/queryKeys';
 import { useCan } from '@/lib/roles';
 import { Empty, ErrorText, Field, Modal, SeverityBadge } from '@/lib/ui';
-import { chartLabels, ruleText, toRows, type PlotRow } from './chartModel';
+import { chartLabels, pointSummary, ruleText, toRows, type PlotRow } from './chartModel';
 import { ControlChart } from './ControlChart';
+import { ChartLegend } from './ChartLegend';
+import { LimitsStrip } from './LimitsStrip';
 
 const SIZES = [50, 100, 250, 500, 1000];
 
@@ -111,7 +114,7 @@ export function ChartPanel({ characteristicId, highlightSampleId, preview, onPoi
     placeholderData: (prev) => (prev?.characteristic.id === characteristicId ? prev : undefined),
   });
   const data = chart.data;
-  const rows = useMemo(() => toRows(data?.points ?? []), [data]);
+  const rows = useMemo(() => toRows(data?.points ?? [], data?.chart_type), [data]);
 
   useEffect(() => {
     setSelected(null);
@@ -126,7 +129,11 @@ export function ChartPanel({ characteristicId, highlightSampleId, preview, onPoi
   };
 
   const c = data?.characteristic;
-  const labels = chartLabels(data?.chart_type ?? 'imr');
+  const chartType = data?.chart_type ?? 'imr';
+  const labels = chartLabels(chartType);
+  const withDispersion = chartsOf(chartType).includes('dispersion');
+  // Specification limits belong with measurements, not with counts or EWMA/CUSUM statistics.
+  const spec = chartFamily(chartType) === 'variables' ? data?.spec : undefined;
   const decimals = c?.decimal_places ?? 3;
   const limits = data?.current_limits;
   const highlightMissing = highlightSampleId != null && rows.length > 0 && !rows.some((r) => r.sampleId === highlightSampleId);
@@ -138,8 +145,8 @@ export function ChartPanel({ characteristicId, highlightSampleId, preview, onPoi
           <h2>{c?.name ?? '…'}</h2>
           {c && (
             <span className="muted">
-              {labels.name} · n = {c.subgroup_size}
-              {c.unit ? ` · ${c.unit}` : ''} · {c.source === 'TAG' ? `tag ${c.tag ?? ''}` : 'manual entry'}
+              {chartSummary(c)}
+              {c.unit && chartFamily(c.chart_type) !== 'attribute' ? ` · ${c.unit}` : ''} · {c.source === 'TAG' ? `tag ${c.tag ?? ''}` : 'manual entry'}
             </span>
           )}
         </div>
@@ -157,26 +164,7 @@ export function ChartPanel({ characteristicId, highlightSampleId, preview, onPoi
           {c && actions?.(c)}
         </div>
       </div>
-      {c && (
-        <dl className="limits-strip" data-testid="limits-strip">
-          {limits ? (
-            <>
-              <div><dt>UCL</dt><dd data-testid="current-ucl">{fmt(limits.ucl, decimals)}</dd></div>
-              <div><dt>CL</dt><dd data-testid="current-cl">{fmt(limits.center_line, decimals)}</dd></div>
-              <div><dt>LCL</dt><dd data-testid="current-lcl">{fmt(limits.lcl, decimals)}</dd></div>
-              <div><dt>σ</dt><dd>{fmt(limits.sigma, decimals + 1)}</dd></div>
-              <div><dt>limits</dt><dd>v{limits.version} · {limits.method}</dd></div>
-            </>
-          ) : (
-            <div className="baseline-note">
-              Collecting a baseline: limits are calculated after {c.baseline_subgroups ?? 25} subgroups ({rows.length} so far).
-            </div>
-          )}
-          {(c.usl !== null || c.lsl !== null) && (
-            <div><dt>spec</dt><dd>{fmt(c.lsl, decimals)} … {fmt(c.usl, decimals)}</dd></div>
-          )}
-        </dl>
-      )}
+      {c && <LimitsStrip characteristic={c} limits={limits} decimals={decimals} points={rows.length} />}
       <ErrorText error={chart.error} />
       <div ref={ref} className="chart-stack">
         {data && rows.length === 0 && <Empty>No samples yet.</Empty>}
@@ -185,10 +173,11 @@ export function ChartPanel({ characteristicId, highlightSampleId, preview, onPoi
             <ControlChart
               rows={rows}
               kind="primary"
+              chartType={chartType}
               label={labels.primary}
               decimals={decimals}
               unit={c?.unit}
-              spec={data.spec}
+              spec={spec}
               preview={preview}
               highlightSampleId={highlightSampleId}
               selectedSampleId={selectedRow?.sampleId}
@@ -197,39 +186,32 @@ export function ChartPanel({ characteristicId, highlightSampleId, preview, onPoi
               height={height}
               syncId={`chart-${characteristicId}`}
             />
-            <ControlChart
-              rows={rows}
-              kind="dispersion"
-              label={labels.dispersion}
-              decimals={decimals}
-              unit={c?.unit}
-              preview={preview}
-              highlightSampleId={highlightSampleId}
-              selectedSampleId={selectedRow?.sampleId}
-              onPointClick={select}
-              width={width}
-              height={Math.round(height * 0.62)}
-              syncId={`chart-${characteristicId}`}
-            />
+            {withDispersion && (
+              <ControlChart
+                rows={rows}
+                kind="dispersion"
+                chartType={chartType}
+                label={labels.dispersion}
+                decimals={decimals}
+                unit={c?.unit}
+                preview={preview}
+                highlightSampleId={highlightSampleId}
+                selectedSampleId={selectedRow?.sampleId}
+                onPointClick={select}
+                width={width}
+                height={Math.round(height * 0.62)}
+                syncId={`chart-${characteristicId}`}
+              />
+            )}
           </>
         )}
       </div>
       {highlightMissing && <p className="muted">Sample #{highlightSampleId} is older than the points shown; show more points.</p>}
-      <div className="chart-legend" aria-hidden="true">
-        <span className="lg lg-cl">CL</span>
-        <span className="lg lg-limit">UCL / LCL</span>
-        <span className="lg lg-zones">zones ±1σ ±2σ</span>
-        {(c?.usl != null || c?.lsl != null) && <span className="lg lg-spec">USL / LSL</span>}
-        <span className="lg lg-critical">critical</span>
-        <span className="lg lg-warning">warning</span>
-        <span className="lg lg-excluded">excluded</span>
-        {preview && <span className="lg lg-preview">preview</span>}
-      </div>
+      <ChartLegend chartType={chartType} rows={rows} spec={spec != null && (spec.usl != null || spec.lsl != null)} preview={!!preview} />
       {selectedRow && (
         <div className="point-details" data-testid="point-details">
           <div>
-            <strong>Sample #{selectedRow.sampleId}</strong> · {fmtTime(selectedRow.timestamp)} · {labels.primary} = {fmt(selectedRow.value, decimals)}
-            {selectedRow.dispersion !== null && ` · ${labels.dispersion} = ${fmt(selectedRow.dispersion, decimals)}`}
+            <strong>Sample #{selectedRow.sampleId}</strong> · {fmtTime(selectedRow.timestamp)} · {pointSummary(selectedRow, chartType, decimals)}
             {selectedRow.excluded && <span className="badge">excluded</span>}
           </div>
           {[...selectedRow.violations.primary, ...selectedRow.violations.dispersion].map((v) => (

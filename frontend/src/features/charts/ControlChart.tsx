@@ -1,5 +1,7 @@
-// One control chart (the primary X̄/I chart or the dispersion R/S/MR chart). Both charts of a
-// characteristic share the x-axis (sample sequence) and the y-axis width, so they align.
+// One control chart (the primary chart: X̄, I, p, np, c, u, EWMA or CUSUM; or the dispersion
+// R/S/MR chart). Both charts of a characteristic share the x-axis (sample sequence) and the
+// y-axis width, so they align. A CUSUM chart draws its upper sum up and its lower sum down;
+// EWMA and CUSUM points from before their limits existed are drawn as plain grey values.
 import {
   Area,
   CartesianGrid,
@@ -12,8 +14,9 @@ import {
   type TooltipProps,
 } from 'recharts';
 import { fmt, fmtAxisTime, fmtTime } from '@/lib/format';
-import { limitChanges, previewLines, ruleText, yDomain, type ChartKind, type PlotRow } from './chartModel';
 import type { LimitsOut } from '@/lib/api';
+import { chartFamily } from '@/lib/chartTypes';
+import { limitChanges, pointSummary, previewLines, ruleText, yDomain, type ChartKind, type PlotRow } from './chartModel';
 
 export const Y_AXIS_WIDTH = 76;
 const RIGHT_MARGIN = 56;
@@ -21,6 +24,8 @@ const RIGHT_MARGIN = 56;
 export const COLORS = {
   line: '#1f4e79',
   point: '#1f4e79',
+  lower: '#5e35b1',
+  raw: '#8a949f',
   critical: '#c62828',
   warning: '#d98200',
   cl: '#2e7d32',
@@ -35,6 +40,8 @@ export const COLORS = {
 export interface ControlChartProps {
   rows: PlotRow[];
   kind: ChartKind;
+  /** The characteristic's chart type (what the primary chart plots); default I–MR. */
+  chartType?: string;
   label: string;
   decimals: number;
   unit?: string | null;
@@ -48,6 +55,9 @@ export interface ControlChartProps {
   syncId?: string;
 }
 
+/** The primary chart's line, a CUSUM's lower sum, or raw values before limits. */
+type Series = 'main' | 'lower' | 'raw';
+
 interface DotProps {
   cx?: number | null;
   cy?: number | null;
@@ -60,6 +70,7 @@ function PointMark({
   cy,
   row,
   kind,
+  series,
   highlighted,
   selected,
   onClick,
@@ -68,19 +79,25 @@ function PointMark({
   cy: number;
   row: PlotRow;
   kind: ChartKind;
+  series: Series;
   highlighted: boolean;
   selected: boolean;
   onClick?: (row: PlotRow) => void;
 }) {
-  const severity = row.severity[kind];
-  const open = row.violations[kind].filter((v) => !v.acknowledged).length;
+  // On a CUSUM chart the marks go on the sum that passed its limit.
+  const marked = series === 'raw' || (series === 'lower') === (row.signal === 'lower');
+  const violations = marked ? row.violations[kind] : [];
+  const severity = marked ? row.severity[kind] : null;
+  const open = violations.filter((v) => !v.acknowledged).length;
   // acknowledged marks stay, a little quieter
   const quiet = severity !== null && open === 0;
-  const color = severity === 'CRITICAL' ? COLORS.critical : severity === 'WARNING' ? COLORS.warning : COLORS.point;
+  const base = series === 'raw' ? COLORS.raw : series === 'lower' ? COLORS.lower : COLORS.point;
+  const color = severity === 'CRITICAL' ? COLORS.critical : severity === 'WARNING' ? COLORS.warning : base;
   const r = severity ? 5.5 : 3.2;
   const title = [
     `#${row.sampleId} · ${fmtTime(row.timestamp)}`,
-    ...row.violations[kind].map((v) => `${ruleText(v)}${v.acknowledged ? ', acknowledged' : ''}`),
+    series === 'raw' ? 'value before limits existed' : '',
+    ...violations.map((v) => `${ruleText(v)}${v.acknowledged ? ', acknowledged' : ''}`),
     row.excluded ? 'excluded' : '',
   ]
     .filter(Boolean)
@@ -88,11 +105,12 @@ function PointMark({
   return (
     <g
       className="point-mark"
-      data-testid={`point-${kind}`}
+      data-testid={series === 'lower' ? `point-${kind}-lower` : `point-${kind}`}
+      data-series={series}
       data-sample-id={row.sampleId}
       data-severity={severity ?? 'none'}
       data-excluded={row.excluded ? 'true' : 'false'}
-      data-rules={row.violations[kind].map((v) => v.rule_key).join(' ')}
+      data-rules={violations.map((v) => v.rule_key).join(' ')}
       data-unacknowledged={open}
       opacity={quiet ? 0.55 : 1}
       onClick={onClick ? () => onClick(row) : undefined}
@@ -133,26 +151,34 @@ function ChartTooltip({
   active,
   payload,
   kind,
+  chartType,
   decimals,
   unit,
-}: TooltipProps<number, string> & { kind: ChartKind; decimals: number; unit?: string | null }) {
+}: TooltipProps<number, string> & { kind: ChartKind; chartType: string; decimals: number; unit?: string | null }) {
   if (!active || !payload?.length) return null;
   const row = payload[0].payload as PlotRow;
-  const value = kind === 'primary' ? row.value : row.dispersion;
   const u = unit ? ` ${unit}` : '';
   const lines = kind === 'primary' ? [row.ucl, row.cl, row.lcl] : [row.ducl, row.dcl, row.dlcl];
+  const names = chartType === 'cusum' ? ['+H', 'CL', '−H'] : ['UCL', 'CL', 'LCL'];
   return (
     <div className="chart-tooltip">
       <div className="tt-head">
         Sample #{row.sampleId} · {fmtTime(row.timestamp)}
       </div>
-      <div>
-        <strong>{fmt(value, decimals)}</strong>
-        {u} {row.n > 1 && <span className="muted">(n = {row.n})</span>}
-      </div>
+      {kind === 'primary' ? (
+        <div>
+          <strong>{pointSummary(row, chartType, decimals)}</strong>
+          {chartFamily(chartType) === 'attribute' ? '' : u}
+        </div>
+      ) : (
+        <div>
+          <strong>{fmt(row.dispersion, decimals)}</strong>
+          {u} {row.n > 1 && <span className="muted">(n = {row.n})</span>}
+        </div>
+      )}
       {lines[1] !== undefined && (
         <div className="muted">
-          UCL {fmt(lines[0], decimals)} · CL {fmt(lines[1], decimals)} · LCL {fmt(lines[2], decimals)}
+          {names.map((name, k) => `${name} ${fmt(lines[k], decimals)}`).join(' · ')}
         </div>
       )}
       {row.violations[kind].map((v) => (
@@ -169,6 +195,7 @@ function ChartTooltip({
 export function ControlChart({
   rows,
   kind,
+  chartType = 'imr',
   label,
   decimals,
   unit,
@@ -182,25 +209,28 @@ export function ControlChart({
   syncId,
 }: ControlChartProps) {
   const primary = kind === 'primary';
-  const previews = previewLines(preview, kind);
+  const previews = previewLines(preview, kind, chartType);
   const specs = primary
     ? [
         { y: spec?.usl, label: 'USL' },
         { y: spec?.lsl, label: 'LSL' },
       ].filter((s): s is { y: number; label: string } => s.y !== null && s.y !== undefined)
     : [];
-  const domain = yDomain(rows, kind, [...specs.map((s) => s.y), ...previews.map((p) => p.y)]);
+  const floorAtZero = !primary || chartFamily(chartType) === 'attribute';
+  const domain = yDomain(rows, kind, [...specs.map((s) => s.y), ...previews.map((p) => p.y)], floorAtZero);
   const changes = limitChanges(rows);
-  const dataKey = primary ? 'value' : 'dispersion';
+  const dataKey = primary ? 'y' : 'dispersion';
+  const hasLower = primary && rows.some((r) => r.lower !== null);
+  const hasRaw = primary && rows.some((r) => r.raw !== null);
   const [lo, hi] = [rows.length ? rows[0].i : 0, rows.length ? rows[rows.length - 1].i : 1];
   const tickCount = Math.max(2, Math.floor((width ?? 800) / 150));
   const step = Math.max(1, Math.ceil(rows.length / tickCount));
   const ticks = rows.filter((_, k) => k % step === 0).map((r) => r.i);
   const span = rows.length > 1 ? Date.parse(rows[rows.length - 1].timestamp) - Date.parse(rows[0].timestamp) : 0;
 
-  const renderDot = (props: DotProps) => {
+  const renderDot = (series: Series) => (props: DotProps) => {
     const { cx, cy, payload, index } = props;
-    const key = `dot-${kind}-${payload?.sampleId ?? index}`;
+    const key = `dot-${kind}-${series}-${payload?.sampleId ?? index}`;
     if (cx === null || cx === undefined || cy === null || cy === undefined || !payload) return <g key={key} />;
     return (
       <PointMark
@@ -209,6 +239,7 @@ export function ControlChart({
         cy={cy}
         row={payload}
         kind={kind}
+        series={series}
         highlighted={payload.sampleId === highlightSampleId}
         selected={payload.sampleId === selectedSampleId}
         onClick={onPointClick}
@@ -280,19 +311,34 @@ export function ControlChart({
         ))}
         <Tooltip
           isAnimationActive={false}
-          content={<ChartTooltip kind={kind} decimals={decimals} unit={unit} />}
+          content={<ChartTooltip kind={kind} chartType={chartType} decimals={decimals} unit={unit} />}
           cursor={{ stroke: '#9aa3ad', strokeDasharray: '3 3' }}
         />
+        {hasRaw && (
+          <Line type="linear" dataKey="raw" stroke="none" dot={renderDot('raw')} activeDot={false} isAnimationActive={false} name="values before limits" />
+        )}
+        {hasLower && (
+          <Line
+            type="linear"
+            dataKey="lower"
+            stroke={COLORS.lower}
+            strokeWidth={1.4}
+            dot={renderDot('lower')}
+            activeDot={false}
+            isAnimationActive={false}
+            name="−C⁻"
+          />
+        )}
         <Line
           type="linear"
           dataKey={dataKey}
           stroke={COLORS.line}
           strokeWidth={1.4}
-          dot={renderDot}
+          dot={renderDot('main')}
           activeDot={false}
           isAnimationActive={false}
           connectNulls
-          name={label}
+          name={hasLower ? 'C⁺' : label}
         />
       </ComposedChart>
     </div>

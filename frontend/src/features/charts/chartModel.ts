@@ -1,6 +1,11 @@
 // From the chart endpoint's points to the rows a Recharts chart draws: the statistic, the
-// limits in force at each point (so limit changes are steps), zone bands, and rule marks.
-import type { ChartData, ChartPoint, ChartViolation, LimitsOut } from '@/lib/api';
+// limits in force at each point (so limit changes, and limits that follow a sample's size or
+// an EWMA's start, are steps), zone bands, and rule marks. What the primary chart plots
+// depends on the chart type: the mean or value (X̄, I), the fraction or count (p, np, c, u),
+// the EWMA, or the two CUSUM sums (C⁺ up, −C⁻ down).
+import type { ChartPoint, ChartViolation, LimitsOut } from '@/lib/api';
+import { chartInfo } from '@/lib/chartTypes';
+import { fmt } from '@/lib/format';
 
 export type ChartKind = 'primary' | 'dispersion';
 export type Severity = 'CRITICAL' | 'WARNING';
@@ -11,7 +16,20 @@ export interface PlotRow {
   timestamp: string;
   n: number;
   excluded: boolean;
+  /** The sample's value: mean, individual value, or p, np, c, u. */
   value: number;
+  /** What the primary chart's line plots: the value, or the EWMA / C⁺ (null: nothing). */
+  y: number | null;
+  /** EWMA and CUSUM points before limits existed (no statistic yet): the raw value. */
+  raw: number | null;
+  /** CUSUM: the lower sum drawn downwards, −C⁻. */
+  lower: number | null;
+  /** CUSUM: the sum that carries the point's rule marks. */
+  signal: 'upper' | 'lower';
+  count: number | null;
+  size: number | null;
+  statistic: number | null;
+  statisticLower: number | null;
   dispersion: number | null;
   limitsId: number | null;
   cl?: number;
@@ -27,14 +45,9 @@ export interface PlotRow {
   severity: Record<ChartKind, Severity | null>;
 }
 
-export const CHART_LABELS: Record<string, { primary: string; dispersion: string; name: string }> = {
-  xbar_r: { primary: 'X̄', dispersion: 'R', name: 'X̄–R' },
-  xbar_s: { primary: 'X̄', dispersion: 'S', name: 'X̄–S' },
-  imr: { primary: 'I', dispersion: 'MR', name: 'I–MR' },
-};
-
 export function chartLabels(chartType: string) {
-  return CHART_LABELS[chartType] ?? { primary: 'Value', dispersion: 'Dispersion', name: chartType };
+  const info = chartInfo(chartType);
+  return { primary: info.primary, dispersion: info.dispersion ?? '', name: info.name };
 }
 
 export function worstSeverity(violations: ChartViolation[]): Severity | null {
@@ -42,11 +55,22 @@ export function worstSeverity(violations: ChartViolation[]): Severity | null {
   return violations.length ? 'WARNING' : null;
 }
 
-export function toRows(points: ChartPoint[]): PlotRow[] {
+const orUndefined = (v: number | null | undefined) => (v === null ? undefined : v);
+
+export function toRows(points: ChartPoint[], chartType = 'imr'): PlotRow[] {
+  const family = chartInfo(chartType).family;
+  const timeWeighted = family === 'time_weighted';
+  // Before limits a time-weighted chart has no statistic: show the raw values then. An EWMA
+  // is on the scale of the values, so they can share the chart with it; CUSUM sums are not.
+  const anyStatistic = points.some((p) => p.statistic !== null && p.statistic !== undefined);
+  const showRaw = timeWeighted && (chartType === 'ewma' || !anyStatistic);
   return points.map((p, i) => {
     const l = p.limits;
     const primary = p.violations.filter((v) => v.chart !== 'dispersion');
     const dispersion = p.violations.filter((v) => v.chart === 'dispersion');
+    const statistic = p.statistic ?? null;
+    const statisticLower = p.statistic_lower ?? null;
+    const lower = chartType === 'cusum' && statistic !== null && statisticLower !== null ? 0 - statisticLower : null;
     const row: PlotRow = {
       i,
       sampleId: p.sample_id,
@@ -54,6 +78,14 @@ export function toRows(points: ChartPoint[]): PlotRow[] {
       n: p.subgroup_size,
       excluded: p.excluded,
       value: p.value,
+      y: timeWeighted ? statistic : p.value,
+      raw: showRaw && statistic === null ? p.value : null,
+      lower,
+      signal: 'upper',
+      count: p.count ?? null,
+      size: p.size ?? null,
+      statistic,
+      statisticLower,
       dispersion: p.dispersion,
       limitsId: l?.id ?? null,
       violations: { primary, dispersion },
@@ -63,15 +95,39 @@ export function toRows(points: ChartPoint[]): PlotRow[] {
       row.cl = l.center_line;
       row.ucl = l.ucl;
       row.lcl = l.lcl;
-      row.zoneA = [l.lcl, l.ucl];
-      row.zoneB = [l.zones['-2'], l.zones['+2']];
-      row.zoneC = [l.zones['-1'], l.zones['+1']];
-      row.dcl = l.dispersion_center;
-      row.ducl = l.dispersion_ucl;
-      row.dlcl = l.dispersion_lcl;
+      if (l.zones) {
+        row.zoneA = [l.lcl, l.ucl];
+        row.zoneB = [l.zones['-2'], l.zones['+2']];
+        row.zoneC = [l.zones['-1'], l.zones['+1']];
+      }
+      row.dcl = orUndefined(l.dispersion_center);
+      row.ducl = orUndefined(l.dispersion_ucl);
+      row.dlcl = orUndefined(l.dispersion_lcl);
+      if (lower !== null && lower < l.lcl && !(statistic !== null && statistic > l.ucl)) row.signal = 'lower';
     }
     return row;
   });
+}
+
+/** One line about a point for its tooltip and details: "p = 0.400 (20 of 50 items)". */
+export function pointSummary(row: PlotRow, chartType: string, decimals: number): string {
+  const info = chartInfo(chartType);
+  const d = (v: number | null | undefined) => fmt(v, decimals);
+  const of = row.n > 1 ? ` (n = ${row.n})` : '';
+  const valueName = row.n > 1 ? 'x̄' : 'x';
+  switch (info.family) {
+    case 'attribute': {
+      const size = row.size ?? row.n;
+      const unit = size === 1 ? info.size.unit.replace(/s$/, '') : info.size.unit;
+      return `${info.primary} = ${d(row.value)} (${row.count ?? '—'} in ${fmt(size, Number.isInteger(size) ? 0 : 2)} ${unit})`;
+    }
+    case 'time_weighted':
+      if (row.statistic === null) return `${valueName} = ${d(row.value)}${of}, before limits`;
+      if (chartType === 'cusum') return `C⁺ = ${d(row.statistic)} · C⁻ = ${d(row.statisticLower)} (${valueName} = ${d(row.value)}${of})`;
+      return `EWMA = ${d(row.statistic)} (${valueName} = ${d(row.value)}${of})`;
+    default:
+      return `${info.primary} = ${d(row.value)}${of}${row.dispersion !== null && info.dispersion ? ` · ${info.dispersion} = ${d(row.dispersion)}` : ''}`;
+  }
 }
 
 /** Indices of the rows where a new limits version starts (drawn as a step and labelled). */
@@ -83,15 +139,17 @@ export function limitChanges(rows: PlotRow[]): number[] {
   return out;
 }
 
-/** A y-range that shows the data, every line and the spec/preview lines, with a margin. */
+/** A y-range that shows the data, every line and the spec/preview lines, with a margin.
+ * Counts, fractions and dispersions do not go below 0 (`floorAtZero`). */
 export function yDomain(
   rows: PlotRow[],
   kind: ChartKind,
   extra: (number | null | undefined)[] = [],
+  floorAtZero = kind === 'dispersion',
 ): [number, number] {
   const values: number[] = [];
   for (const r of rows) {
-    if (kind === 'primary') values.push(r.value, r.ucl ?? NaN, r.lcl ?? NaN);
+    if (kind === 'primary') values.push(r.y ?? NaN, r.raw ?? NaN, r.lower ?? NaN, r.ucl ?? NaN, r.lcl ?? NaN);
     else values.push(r.dispersion ?? NaN, r.ducl ?? NaN, r.dlcl ?? NaN);
   }
   for (const e of extra) if (e !== null && e !== undefined) values.push(e);
@@ -105,20 +163,17 @@ export function yDomain(
     hi += d;
   }
   const pad = (hi - lo) * 0.08;
-  if (kind === 'dispersion') return [Math.max(0, lo - pad), hi + pad];
+  if (floorAtZero) return [Math.max(0, lo - pad), hi + pad];
   return [lo - pad, hi + pad];
 }
 
-export function specLines(data: ChartData) {
-  return { usl: data.spec.usl, lsl: data.spec.lsl, target: data.spec.target };
-}
-
-export function previewLines(preview: LimitsOut | null | undefined, kind: ChartKind) {
+/** A recalculation preview's lines. A CUSUM's center is 0 (its sums), not the target. */
+export function previewLines(preview: LimitsOut | null | undefined, kind: ChartKind, chartType = 'imr') {
   if (!preview) return [];
   if (kind === 'primary') {
     return [
       { y: preview.ucl, label: 'UCL′' },
-      { y: preview.center_line, label: 'CL′' },
+      { y: chartType === 'cusum' ? 0 : preview.center_line, label: 'CL′' },
       { y: preview.lcl, label: 'LCL′' },
     ];
   }

@@ -1,126 +1,29 @@
-// Create or edit a characteristic: chart type, subgroup size, specification limits, source
-// and tag binding, sampling interval, unit and decimals; checked here, then by the server
-// (whose field errors land on the fields).
+// Create or edit a characteristic: chart type (with its size and EWMA/CUSUM parameters),
+// specification limits, source and tag binding, sampling interval, unit and decimals; checked
+// here, then by the server (whose field errors land on the fields).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, unwrap, type Characteristic, type CharacteristicCreate, type CharacteristicUpdate } from '@/lib/api';
-import { parseNumber } from '@/lib/format';
+import { chartInfo, paramSpecsOf, type ChartType } from '@/lib/chartTypes';
 import { keys } from '@/lib/queryKeys';
 import { ConfirmDialog, ErrorText, Field } from '@/lib/ui';
+import { ChartTypeFields } from './ChartTypeFields';
+import { formErrors, initialValues, toBody, validate, withChartType, type FormValues, type TextKey } from './characteristicValues';
 import { flattenNodes } from './HierarchyEditor';
 
-type ChartType = 'xbar_r' | 'xbar_s' | 'imr';
 type Source = 'MANUAL' | 'TAG';
 
-export interface FormValues {
-  hierarchy_id: string;
-  name: string;
-  description: string;
-  chart_type: ChartType;
-  subgroup_size: string;
-  unit: string;
-  decimal_places: string;
-  usl: string;
-  lsl: string;
-  target: string;
-  source: Source;
-  tag: string;
-  sampling_interval_minutes: string;
-  baseline_subgroups: string;
-  center_line: string;
-  sigma: string;
-}
-
-const TAG_FORM = /^(sparkplug:\/\/[^/+#]+\/[^/+#]+\/.+|mqtt:\/\/[^#+]+(#.+)?)$/;
-
-export function initialValues(c: Characteristic | null, nodeId: number | null): FormValues {
-  const s = (v: number | string | null | undefined) => (v === null || v === undefined ? '' : String(v));
-  return {
-    hierarchy_id: s(c?.hierarchy_id ?? nodeId),
-    name: c?.name ?? '',
-    description: c?.description ?? '',
-    chart_type: (c?.chart_type as ChartType) ?? 'xbar_r',
-    subgroup_size: s(c?.subgroup_size ?? 5),
-    unit: c?.unit ?? '',
-    decimal_places: s(c?.decimal_places ?? 3),
-    usl: s(c?.usl),
-    lsl: s(c?.lsl),
-    target: s(c?.target),
-    source: (c?.source as Source) ?? 'MANUAL',
-    tag: c?.tag ?? '',
-    sampling_interval_minutes: s(c?.sampling_interval_minutes ?? (c ? null : 60)),
-    baseline_subgroups: s(c?.baseline_subgroups),
-    center_line: '',
-    sigma: '',
-  };
-}
-
-/** Client-side checks; the errors are keyed like the server's (`usl`, `tag`, ...). */
-export function validate(v: FormValues, creating: boolean): Record<string, string> {
-  const e: Record<string, string> = {};
-  const num = (key: keyof FormValues, opts: { int?: boolean; min?: number; max?: number; required?: boolean } = {}) => {
-    const text = v[key].trim();
-    if (!text) {
-      if (opts.required) e[key] = 'Required';
-      return null;
-    }
-    const n = parseNumber(text);
-    if (n === null) e[key] = 'Not a number';
-    else if (opts.int && !Number.isInteger(n)) e[key] = 'A whole number';
-    else if (opts.min !== undefined && n < opts.min) e[key] = `At least ${opts.min}`;
-    else if (opts.max !== undefined && n > opts.max) e[key] = `At most ${opts.max}`;
-    else return n;
-    return null;
-  };
-  if (!v.hierarchy_id) e.hierarchy_id = 'Pick where it is measured';
-  if (!v.name.trim()) e.name = 'Required';
-  const n = num('subgroup_size', { int: true, min: 1, max: 25, required: true });
-  if (n !== null && v.chart_type === 'imr' && n !== 1) e.subgroup_size = 'An I-MR chart has subgroups of 1';
-  if (n !== null && v.chart_type !== 'imr' && n < 2) e.subgroup_size = 'X̄ charts need subgroups of 2 to 25';
-  num('decimal_places', { int: true, min: 0, max: 10, required: true });
-  const usl = num('usl');
-  const lsl = num('lsl');
-  const target = num('target');
-  if (usl !== null && lsl !== null && !(lsl < usl)) e.lsl = 'LSL must be below USL';
-  if (target !== null && ((lsl !== null && target < lsl) || (usl !== null && target > usl))) e.target = 'Target must lie within LSL…USL';
-  if (v.source === 'TAG') {
-    if (!v.tag.trim()) e.tag = 'A tag characteristic needs a tag';
-    else if (!TAG_FORM.test(v.tag.trim())) e.tag = 'sparkplug://group/node[/device]/metric or mqtt://topic[#field]';
-  }
-  num('sampling_interval_minutes', { int: true, min: 1, max: 525600 });
-  num('baseline_subgroups', { int: true, min: 2, max: 10000 });
-  if (creating) {
-    const cl = num('center_line');
-    const sigma = num('sigma');
-    if (cl !== null && sigma === null && !e.sigma) e.sigma = 'Give σ with the center line';
-    if (sigma !== null && cl === null && !e.center_line) e.center_line = 'Give the center line with σ';
-    if (sigma !== null && sigma <= 0) e.sigma = 'σ must be above 0';
-  }
-  return e;
-}
-
-export function toBody(v: FormValues): CharacteristicCreate {
-  const n = (t: string) => (t.trim() ? parseNumber(t) : null);
-  const body: CharacteristicCreate = {
-    hierarchy_id: Number(v.hierarchy_id),
-    name: v.name.trim(),
-    description: v.description.trim() || null,
-    unit: v.unit.trim() || null,
-    decimal_places: Number(v.decimal_places),
-    chart_type: v.chart_type,
-    subgroup_size: Number(v.subgroup_size),
-    usl: n(v.usl),
-    lsl: n(v.lsl),
-    target: n(v.target),
-    source: v.source,
-    tag: v.source === 'TAG' ? v.tag.trim() : null,
-    sampling_interval_minutes: v.source === 'MANUAL' ? (n(v.sampling_interval_minutes) ?? null) : null,
-    baseline_subgroups: n(v.baseline_subgroups),
-  };
-  const cl = n(v.center_line);
-  const sigma = n(v.sigma);
-  if (cl !== null && sigma !== null) body.limits = { center_line: cl, sigma };
-  return body;
+/** The fields the form shows for these values (errors on other keys are shown for the form). */
+function shownFields(v: FormValues, creating: boolean): Set<string> {
+  const attribute = chartInfo(v.chart_type).family === 'attribute';
+  return new Set([
+    'name', 'hierarchy_id', 'description', 'chart_type', 'subgroup_size', 'decimal_places', 'baseline_subgroups', 'source',
+    v.source === 'TAG' ? 'tag' : 'sampling_interval_minutes',
+    ...(attribute ? [] : ['unit', 'usl', 'lsl', 'target']),
+    ...(creating ? (attribute ? ['center_line'] : ['center_line', 'sigma']) : []),
+    ...paramSpecsOf(v.chart_type).map((s) => `chart_params.${s.name}`),
+    ...(v.chart_type === 'cusum' ? ['chart_params.reset_after_signal'] : []),
+  ]);
 }
 
 export function CharacteristicForm({
@@ -162,7 +65,7 @@ export function CharacteristicForm({
       onSaved(c);
     },
     onError: (err) => {
-      if (err instanceof ApiError && err.status === 422) setErrors(err.fieldErrors);
+      if (err instanceof ApiError && err.status === 422) setErrors(formErrors(err.fieldErrors));
     },
   });
   const remove = useMutation({
@@ -175,20 +78,19 @@ export function CharacteristicForm({
     },
   });
 
-  const set = <K extends keyof FormValues>(k: K, v: FormValues[K]) => {
-    setSaved(false);
-    setValues((old) => {
-      const next = { ...old, [k]: v };
-      if (k === 'chart_type' && v === 'imr') next.subgroup_size = '1';
-      if (k === 'chart_type' && v !== 'imr' && old.subgroup_size === '1') next.subgroup_size = '5';
-      return next;
-    });
-    if (errors[k]) {
+  const clearError = (key: string) => {
+    if (errors[key]) {
       const rest = { ...errors };
-      delete rest[k];
+      delete rest[key];
       setErrors(rest);
     }
   };
+  const change = (next: (old: FormValues) => FormValues, errorKey: string) => {
+    setSaved(false);
+    setValues(next);
+    clearError(errorKey);
+  };
+  const set = <K extends keyof FormValues>(k: K, v: FormValues[K]) => change((old) => ({ ...old, [k]: v }), k);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -199,12 +101,16 @@ export function CharacteristicForm({
   };
 
   const nodes = flattenNodes(hierarchy.data ?? []);
-  const text = (k: keyof FormValues, label: string, props: Record<string, unknown> = {}) => (
+  const text = (k: TextKey, label: string, props: Record<string, unknown> = {}) => (
     <Field label={label} htmlFor={`cf-${k}`} error={errors[k]}>
       <input id={`cf-${k}`} value={values[k]} onChange={(e) => set(k, e.target.value as never)} aria-invalid={errors[k] ? 'true' : undefined} {...props} />
     </Field>
   );
   const generalError = save.error && !(save.error instanceof ApiError && save.error.status === 422 && Object.keys(save.error.fieldErrors).length) ? save.error : null;
+  const shown = shownFields(values, creating);
+  const elsewhere = Object.entries(errors).filter(([k]) => !shown.has(k));
+  const info = chartInfo(values.chart_type);
+  const attribute = info.family === 'attribute';
 
   return (
     <form className="characteristic-form" onSubmit={submit} noValidate aria-label={creating ? 'New characteristic' : 'Characteristic settings'}>
@@ -222,20 +128,23 @@ export function CharacteristicForm({
           </select>
         </Field>
         <div className="span-2">{text('description', 'Description')}</div>
-        <Field label="Chart type" htmlFor="cf-chart_type" error={errors.chart_type} hint={!creating ? 'Fixed once the characteristic has samples' : undefined}>
-          <select id="cf-chart_type" value={values.chart_type} onChange={(e) => set('chart_type', e.target.value as ChartType)}>
-            <option value="xbar_r">X̄–R (subgroups 2–25)</option>
-            <option value="xbar_s">X̄–S (subgroups 2–25)</option>
-            <option value="imr">I–MR (individuals)</option>
-          </select>
-        </Field>
-        {text('subgroup_size', 'Subgroup size', { inputMode: 'numeric', disabled: values.chart_type === 'imr' })}
-        {text('unit', 'Unit', { maxLength: 40, placeholder: 'mm' })}
+        <ChartTypeFields
+          values={values}
+          errors={errors}
+          creating={creating}
+          onChartType={(t: ChartType) => change((old) => withChartType(old, t), 'chart_type')}
+          onChange={(delta, errorKey) => change((old) => ({ ...old, ...delta }), errorKey)}
+        />
+        {!attribute && text('unit', 'Unit', { maxLength: 40, placeholder: 'mm' })}
         {text('decimal_places', 'Decimal places', { inputMode: 'numeric' })}
-        {text('lsl', 'LSL (lower spec limit)', { inputMode: 'decimal' })}
-        {text('usl', 'USL (upper spec limit)', { inputMode: 'decimal' })}
-        {text('target', 'Target', { inputMode: 'decimal' })}
-        {text('baseline_subgroups', 'Baseline subgroups', { inputMode: 'numeric', placeholder: 'default 25' })}
+        {!attribute && (
+          <>
+            {text('lsl', 'LSL (lower spec limit)', { inputMode: 'decimal' })}
+            {text('usl', 'USL (upper spec limit)', { inputMode: 'decimal' })}
+            {text('target', 'Target', { inputMode: 'decimal' })}
+          </>
+        )}
+        {text('baseline_subgroups', attribute ? 'Baseline samples' : 'Baseline subgroups', { inputMode: 'numeric', placeholder: 'default 25' })}
         <Field label="Source" htmlFor="cf-source" error={errors.source}>
           <select id="cf-source" value={values.source} onChange={(e) => set('source', e.target.value as Source)}>
             <option value="MANUAL">Manual entry</option>
@@ -245,14 +154,22 @@ export function CharacteristicForm({
         {values.source === 'TAG'
           ? text('tag', 'Tag binding', { placeholder: 'sparkplug://group/node/device/metric or mqtt://topic#field' })
           : text('sampling_interval_minutes', 'Sampling interval (minutes)', { inputMode: 'numeric' })}
-        {creating && (
-          <>
-            {text('center_line', 'Initial center line (optional)', { inputMode: 'decimal' })}
-            {text('sigma', 'Initial process σ (optional)', { inputMode: 'decimal' })}
-          </>
-        )}
+        {creating &&
+          (attribute ? (
+            text('center_line', `Initial ${info.center} (optional)`, { inputMode: 'decimal' })
+          ) : (
+            <>
+              {text('center_line', info.family === 'time_weighted' ? 'Initial target (optional)' : 'Initial center line (optional)', { inputMode: 'decimal' })}
+              {text('sigma', 'Initial process σ (optional)', { inputMode: 'decimal' })}
+            </>
+          ))}
       </div>
       <ErrorText error={generalError} />
+      {elsewhere.length > 0 && (
+        <p className="error-text" role="alert">
+          {elsewhere.map(([k, msg]) => `${k || 'request'}: ${msg}`).join('; ')}
+        </p>
+      )}
       {saved && !save.isPending && <p className="notice">Saved.</p>}
       <div className="form-actions">
         {!creating && (

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type ReactNode } from 'react';
 import { api, ApiError, unwrap, type Characteristic, type HierarchyTree } from '@/lib/api';
+import { chartInfo } from '@/lib/chartTypes';
 import { keys } from '@/lib/queryKeys';
 import { ConfirmDialog, ErrorText, Field, Modal } from '@/lib/ui';
 
@@ -204,7 +205,9 @@ export function HierarchyEditor({
               data-testid={`config-characteristic-${c.id}`}
             >
               <span className="tree-label">{c.name}</span>
-              <small className="tree-meta">{c.chart_type}</small>
+              <small className="tree-meta" title={chartInfo(c.chart_type).choice}>
+                {chartInfo(c.chart_type).name}
+              </small>
             </button>
           </li>
         ))}

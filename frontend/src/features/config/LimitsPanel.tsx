@@ -1,12 +1,14 @@
 // Control limits of one characteristic: the current version and the history; recalculation
 // from a chosen range of samples with a preview drawn on the chart before it is saved; limits
-// set by hand.
+// set by hand (ManualLimits). Every value is named as the chart type names it (p̄, ±H, ...).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, ApiError, unwrap, type Characteristic, type LimitsOut, type RecalculateIn } from '@/lib/api';
-import { fmt, fmtTime, parseNumber } from '@/lib/format';
+import { api, unwrap, type Characteristic, type LimitsOut, type RecalculateIn } from '@/lib/api';
+import { limitItems, lineNames } from '@/lib/chartTypes';
+import { fmt, fmtTime } from '@/lib/format';
 import { keys } from '@/lib/queryKeys';
 import { ErrorText, Field } from '@/lib/ui';
+import { ManualLimits } from './ManualLimits';
 
 type SigmaMethod = NonNullable<RecalculateIn['sigma_method']>;
 
@@ -26,13 +28,15 @@ const SIGMA_METHODS: Record<string, { value: SigmaMethod; label: string }[]> = {
   ],
 };
 
-function LimitsTable({ l, decimals }: { l: LimitsOut; decimals: number }) {
+function LimitsTable({ l, chartType, decimals }: { l: LimitsOut; chartType: string; decimals: number }) {
   return (
     <dl className="limits-strip">
-      <div><dt>UCL</dt><dd>{fmt(l.ucl, decimals)}</dd></div>
-      <div><dt>CL</dt><dd>{fmt(l.center_line, decimals)}</dd></div>
-      <div><dt>LCL</dt><dd>{fmt(l.lcl, decimals)}</dd></div>
-      <div><dt>σ</dt><dd>{fmt(l.sigma, decimals + 1)}</dd></div>
+      {limitItems(chartType, l, decimals).map((item) => (
+        <div key={item.term} title={item.title}>
+          <dt>{item.term}</dt>
+          <dd>{item.value}</dd>
+        </div>
+      ))}
       {l.dispersion_center !== null && (
         <div>
           <dt>dispersion</dt>
@@ -71,8 +75,9 @@ export function LimitsPanel({
   const [comment, setComment] = useState('');
   const [preview, setPreview] = useState<LimitsOut | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [manual, setManual] = useState({ center: '', mode: 'sigma' as 'sigma' | 'lines', sigma: '', ucl: '', lcl: '', comment: '' });
-  const [manualErrors, setManualErrors] = useState<Record<string, string>>({});
+  const chartType = characteristic.chart_type;
+  const names = lineNames(chartType);
+  const sigmaMethods = SIGMA_METHODS[chartType] ?? [];
 
   const refresh = () => {
     for (const queryKey of [keys.limitsHistory(id), keys.characteristic(id), keys.chart(id), keys.characteristics, keys.capability(id)]) {
@@ -104,49 +109,6 @@ export function LimitsPanel({
       }
     },
   });
-  const setLimits = useMutation({
-    mutationFn: () => {
-      const center = parseNumber(manual.center)!;
-      const b =
-        manual.mode === 'sigma'
-          ? { center_line: center, sigma: parseNumber(manual.sigma)! }
-          : { center_line: center, ucl: parseNumber(manual.ucl)!, lcl: parseNumber(manual.lcl)! };
-      return unwrap(api.setLimits({ path: { characteristic_id: id }, body: { ...b, comment: manual.comment.trim() || null } }));
-    },
-    onSuccess: (l) => {
-      setNotice(`Saved limits version ${l.version} (manual).`);
-      setManual({ center: '', mode: manual.mode, sigma: '', ucl: '', lcl: '', comment: '' });
-      refresh();
-    },
-    onError: (err) => {
-      if (err instanceof ApiError) {
-        const fe = err.fieldErrors;
-        setManualErrors({ center: fe.center_line, sigma: fe.sigma, ucl: fe.ucl, lcl: fe.lcl, form: fe[''] });
-      }
-    },
-  });
-
-  const submitManual = () => {
-    const e: Record<string, string> = {};
-    const c = parseNumber(manual.center);
-    if (c === null) e.center = 'A number';
-    if (manual.mode === 'sigma') {
-      const s = parseNumber(manual.sigma);
-      if (s === null) e.sigma = 'A number';
-      else if (s <= 0) e.sigma = 'Above 0';
-    } else {
-      const u = parseNumber(manual.ucl);
-      const l = parseNumber(manual.lcl);
-      if (u === null) e.ucl = 'A number';
-      if (l === null) e.lcl = 'A number';
-      if (u !== null && l !== null && !(u > l)) e.ucl = 'UCL must be above LCL';
-      if (c !== null && u !== null && !(u > c)) e.ucl = 'UCL must be above the center line';
-      if (c !== null && l !== null && !(l < c)) e.lcl = 'LCL must be below the center line';
-    }
-    setManualErrors(e);
-    if (!Object.keys(e).length) setLimits.mutate();
-  };
-
   const current = characteristic.current_limits;
   const versions = history.data ?? [];
 
@@ -160,7 +122,7 @@ export function LimitsPanel({
               <p className="muted">
                 Version {current.version} · {current.method} · {current.created_by ?? 'system'} · {fmtTime(current.created_at)}
               </p>
-              <LimitsTable l={current} decimals={decimals} />
+              <LimitsTable l={current} chartType={chartType} decimals={decimals} />
             </>
           ) : (
             <p className="muted">No limits yet: they are calculated after the baseline subgroups.</p>
@@ -185,16 +147,18 @@ export function LimitsPanel({
                 </button>
               </div>
             </Field>
-            <Field label="σ estimator" htmlFor="rc-method">
-              <select id="rc-method" value={method} onChange={(e) => setMethod(e.target.value)}>
-                <option value="">Default for the chart</option>
-                {(SIGMA_METHODS[characteristic.chart_type] ?? []).map((m) => (
-                  <option key={m.value} value={m.value}>
-                    {m.label}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            {sigmaMethods.length > 0 && (
+              <Field label="σ estimator" htmlFor="rc-method">
+                <select id="rc-method" value={method} onChange={(e) => setMethod(e.target.value)}>
+                  <option value="">Default for the chart</option>
+                  {sigmaMethods.map((m) => (
+                    <option key={m.value} value={m.value}>
+                      {m.label}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+            )}
             <Field label="Comment" htmlFor="rc-comment">
               <input id="rc-comment" value={comment} onChange={(e) => setComment(e.target.value)} maxLength={1000} />
             </Field>
@@ -202,7 +166,7 @@ export function LimitsPanel({
           {preview && (
             <div className="preview-box" data-testid="limits-preview">
               <strong>Preview</strong> (dashed blue on the chart, not saved yet)
-              <LimitsTable l={preview} decimals={decimals} />
+              <LimitsTable l={preview} chartType={chartType} decimals={decimals} />
             </div>
           )}
           <ErrorText error={recalc.error} />
@@ -222,46 +186,13 @@ export function LimitsPanel({
           </div>
         </section>
 
-        <section className="panel">
-          <h3>Set limits by hand</h3>
-          <div className="form-grid">
-            <Field label="Center line" htmlFor="ml-center" error={manualErrors.center}>
-              <input id="ml-center" inputMode="decimal" value={manual.center} onChange={(e) => setManual({ ...manual, center: e.target.value })} />
-            </Field>
-            <Field label="Given as" htmlFor="ml-mode">
-              <select id="ml-mode" value={manual.mode} onChange={(e) => setManual({ ...manual, mode: e.target.value as 'sigma' | 'lines' })}>
-                <option value="sigma">process σ</option>
-                <option value="lines">UCL and LCL</option>
-              </select>
-            </Field>
-            {manual.mode === 'sigma' ? (
-              <Field label="Process σ" htmlFor="ml-sigma" error={manualErrors.sigma}>
-                <input id="ml-sigma" inputMode="decimal" value={manual.sigma} onChange={(e) => setManual({ ...manual, sigma: e.target.value })} />
-              </Field>
-            ) : (
-              <>
-                <Field label="UCL" htmlFor="ml-ucl" error={manualErrors.ucl}>
-                  <input id="ml-ucl" inputMode="decimal" value={manual.ucl} onChange={(e) => setManual({ ...manual, ucl: e.target.value })} />
-                </Field>
-                <Field label="LCL" htmlFor="ml-lcl" error={manualErrors.lcl}>
-                  <input id="ml-lcl" inputMode="decimal" value={manual.lcl} onChange={(e) => setManual({ ...manual, lcl: e.target.value })} />
-                </Field>
-              </>
-            )}
-            <div className="span-2">
-              <Field label="Comment" htmlFor="ml-comment">
-                <input id="ml-comment" value={manual.comment} onChange={(e) => setManual({ ...manual, comment: e.target.value })} maxLength={1000} />
-              </Field>
-            </div>
-          </div>
-          {manualErrors.form && <p className="error-text">{manualErrors.form}</p>}
-          <ErrorText error={setLimits.error && !(setLimits.error instanceof ApiError && setLimits.error.status === 422) ? setLimits.error : null} />
-          <div className="form-actions">
-            <button type="button" className="primary" onClick={submitManual} disabled={setLimits.isPending}>
-              Set limits
-            </button>
-          </div>
-        </section>
+        <ManualLimits
+          characteristic={characteristic}
+          onSaved={(l) => {
+            setNotice(`Saved limits version ${l.version} (manual).`);
+            refresh();
+          }}
+        />
       </div>
 
       <section className="panel">
@@ -274,10 +205,10 @@ export function LimitsPanel({
               <th>Method</th>
               <th>When</th>
               <th>Who</th>
-              <th className="num">LCL</th>
-              <th className="num">CL</th>
-              <th className="num">UCL</th>
-              <th className="num">σ</th>
+              <th className="num">{names.lcl}</th>
+              <th className="num">{names.center}</th>
+              <th className="num">{names.ucl}</th>
+              {names.sigma && <th className="num">σ</th>}
               <th>From samples</th>
               <th>Comment</th>
             </tr>
@@ -292,7 +223,7 @@ export function LimitsPanel({
                 <td className="num">{fmt(v.lcl, decimals)}</td>
                 <td className="num">{fmt(v.center_line, decimals)}</td>
                 <td className="num">{fmt(v.ucl, decimals)}</td>
-                <td className="num">{fmt(v.sigma, decimals + 1)}</td>
+                {names.sigma && <td className="num">{fmt(v.sigma, decimals + 1)}</td>}
                 <td>{v.sample_count !== null ? `${v.sample_count} (#${v.from_sample_id}–#${v.to_sample_id})` : '—'}</td>
                 <td>{v.comment ?? ''}</td>
               </tr>

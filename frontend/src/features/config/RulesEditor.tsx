@@ -4,11 +4,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, ApiError, unwrap, type Characteristic, type RuleInfo, type RuleSetting } from '@/lib/api';
+import { chartInfo, chartsOf, ruleFamily, type Chart } from '@/lib/chartTypes';
 import { parseNumber } from '@/lib/format';
 import { keys } from '@/lib/queryKeys';
 import { ErrorText } from '@/lib/ui';
 
-type Chart = 'primary' | 'dispersion';
 type Severity = 'WARNING' | 'CRITICAL';
 
 interface ParamSpec {
@@ -33,8 +33,6 @@ export interface RuleRow {
   severity: Severity;
   params: Record<string, string>;
 }
-
-const FAMILY: Record<Chart, string> = { primary: 'location', dispersion: 'dispersion' };
 
 export function paramSpecs(info: RuleInfo | undefined): ParamSpec[] {
   const props = (info?.params_schema as { properties?: Record<string, Record<string, unknown>> } | undefined)?.properties ?? {};
@@ -76,12 +74,13 @@ export function rowsOf(characteristic: Characteristic, installed: RuleInfo[]): R
   }));
 }
 
-/** The settings to store: only the rows (and parameters) that differ from the defaults. */
-export function settingsOf(rows: RuleRow[]): RuleSetting[] {
+/** The settings to store: only the rows (and parameters) that differ from the defaults
+ * (which depend on the chart type: Nelson 5-8 are off by default on attribute charts). */
+export function settingsOf(rows: RuleRow[], chartType: string): RuleSetting[] {
   const out: RuleSetting[] = [];
   for (const row of rows) {
     const info = row.info;
-    const defaultOn = info ? info.enabled_by_default_on.includes(FAMILY[row.chart] as never) : true;
+    const defaultOn = info ? info.enabled_by_default_on.includes(ruleFamily(chartType, row.chart)) : true;
     const params: Record<string, number> = {};
     for (const spec of paramSpecs(info)) {
       const n = parseNumber(row.params[spec.name] ?? '');
@@ -141,11 +140,8 @@ export function RulesEditor({ characteristic }: { characteristic: Characteristic
     setEdited(rows.map((r, k) => (k === i ? { ...r, ...change } : r)));
   };
 
-  const charts: Chart[] = ['primary', 'dispersion'];
-  const label: Record<Chart, string> = {
-    primary: characteristic.chart_type === 'imr' ? 'Individuals (I) chart' : 'Averages (X̄) chart',
-    dispersion: characteristic.chart_type === 'imr' ? 'Moving range (MR) chart' : characteristic.chart_type === 'xbar_s' ? 'Standard deviation (S) chart' : 'Range (R) chart',
-  };
+  const charts = chartsOf(characteristic.chart_type);
+  const label = chartInfo(characteristic.chart_type).chartNames;
   const listed = new Set(rows.map((r) => r.key));
   const notApplicable = (installed.data ?? []).filter((r) => !listed.has(r.key));
 
@@ -154,7 +150,7 @@ export function RulesEditor({ characteristic }: { characteristic: Characteristic
       <ErrorText error={installed.error} />
       {charts.map((chart) => (
         <div key={chart}>
-          <h3>{label[chart]}</h3>
+          <h3>{label[chart] ?? chart}</h3>
           <table className="data rules-table">
             <thead>
               <tr>
@@ -237,7 +233,7 @@ export function RulesEditor({ characteristic }: { characteristic: Characteristic
           className="primary"
           disabled={!edited || Object.keys(problems).length > 0 || save.isPending}
           onClick={() => {
-            const settings = settingsOf(rows);
+            const settings = settingsOf(rows, characteristic.chart_type);
             setSent(settings);
             save.mutate(settings);
           }}

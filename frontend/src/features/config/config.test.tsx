@@ -3,7 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { RuleInfo } from '@/lib/api';
 import { json, mockApi, renderWith } from '@/test/utils';
-import { CharacteristicForm, initialValues, toBody, validate } from './CharacteristicForm';
+import { CharacteristicForm } from './CharacteristicForm';
+import { initialValues, toBody, validate } from './characteristicValues';
 import { checkParam, paramSpecs, settingsOf, type RuleRow } from './RulesEditor';
 
 const nelson1: RuleInfo = {
@@ -56,13 +57,13 @@ describe('rule settings', () => {
   });
 
   it('stores only what differs from the defaults', () => {
-    expect(settingsOf([row(nelson1, 'primary'), row(nelson2, 'primary'), row(nelson2, 'dispersion')])).toEqual([]);
+    expect(settingsOf([row(nelson1, 'primary'), row(nelson2, 'primary'), row(nelson2, 'dispersion')], 'xbar_r')).toEqual([]);
     expect(
       settingsOf([
         row(nelson1, 'primary', { params: { k: '2' } }),
         row(nelson2, 'primary', { severity: 'CRITICAL' }),
         row(nelson2, 'dispersion', { enabled: true }),
-      ]),
+      ], 'xbar_r'),
     ).toEqual([
       { rule_key: 'nelson.1', chart: 'primary', enabled: true, severity: null, params: { k: 2 } },
       { rule_key: 'nelson.2', chart: 'primary', enabled: true, severity: 'CRITICAL', params: {} },

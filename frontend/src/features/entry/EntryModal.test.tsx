@@ -2,7 +2,7 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { json, mockApi, renderWith } from '@/test/utils';
-import { EntryModal, validateMeasurements } from './EntryModal';
+import { EntryModal, savedSummary, validateMeasurements } from './EntryModal';
 
 const characteristic = {
   id: 7,
@@ -58,6 +58,16 @@ describe('validateMeasurements', () => {
   it('accepts numbers (a decimal comma too) and names the bad fields', () => {
     expect(validateMeasurements(['1.5', '2,5', '-3e-2'])).toEqual({ numbers: [1.5, 2.5, -0.03], errors: {} });
     expect(validateMeasurements(['', 'abc', '1.2.3', ' 4 ']).errors).toEqual({ 0: 'Required', 1: 'Not a number', 2: 'Not a number' });
+  });
+});
+
+describe('savedSummary', () => {
+  it('names the statistic of an EWMA or a CUSUM next to the value', () => {
+    const c = { ...characteristic, chart_type: 'cusum', subgroup_size: 1 } as never;
+    expect(savedSummary({ ...sample, subgroup_size: 1, value: 12, statistic: 1.5, statistic_lower: 0 }, c)).toEqual({ name: 'value', value: '12.00', more: ' mm; C⁺ = 1.50, C⁻ = 0.00' });
+    const e = { ...characteristic, chart_type: 'ewma' } as never;
+    expect(savedSummary({ ...sample, statistic: 10.12 }, e).more).toBe(' mm; EWMA = 10.12');
+    expect(savedSummary({ ...sample, statistic: null }, e)).toEqual({ name: 'mean', value: '10.20', more: ' mm' });
   });
 });
 

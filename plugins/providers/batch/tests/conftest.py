@@ -1,10 +1,13 @@
-"""Fixtures of the batch import tests: files written with Polars, importers on the test
-database's pipeline (small chunks, so that chunk boundaries are exercised), and a
-characteristic's stored history in a comparable form."""
+"""Fixtures of the batch import tests: files written with Polars, the public reference data
+sets (``tests/data``) with timestamps, importers on the test database's pipeline (small
+chunks, so that chunk boundaries are exercised), and a characteristic's stored history in a
+comparable form."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,25 @@ from openspc_batch.config import BatchConfig
 from openspc_batch.importer import Importer
 
 SMALL = BatchConfig(chunk_rows=7, submit_subgroups=5, rejections_listed=100)
+REFERENCE_T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def reference_data() -> Callable[[str], pl.DataFrame]:
+    """``reference_data(name)``: a reference data set with timestamps."""
+    return _reference_data
+
+
+def _reference_data(name: str) -> pl.DataFrame:
+    """A reference data set (``$OPENSPC_REFERENCE_DATA``, else the repository's
+    ``tests/data``) with a ``timestamp`` column: one minute per row from 2026-01-01."""
+    configured = os.environ.get("OPENSPC_REFERENCE_DATA")
+    directory = (
+        Path(configured) if configured else Path(__file__).resolve().parents[4] / "tests/data"
+    )
+    frame = pl.read_csv(directory / name)
+    times = [(REFERENCE_T0 + timedelta(minutes=i)).isoformat() for i in range(frame.height)]
+    return frame.with_columns(timestamp=pl.Series(times))
 
 
 @pytest.fixture

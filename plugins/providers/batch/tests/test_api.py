@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +207,40 @@ def test_exports_carry_the_samples_and_their_violations(site: Any) -> None:
     assert (
         client.get("/api/v1/characteristics/999/samples.csv", headers=engineer).status_code == 404
     )
+
+
+def test_circuit_c_chart_through_the_api_with_a_baseline(
+    site: Any, reference_data: Callable[[str], pl.DataFrame]
+) -> None:
+    """Montgomery's circuit boards: c̄ = 19.85, UCL = 33.22, LCL = 6.48 from the 26 trial
+    units; units 6 and 20 are beyond; the export carries the counts and sizes."""
+    client, roles, plant = site
+    cid = plant.characteristic("boards", "c", 100, center=None)
+    engineer = roles.headers("engineer")
+    content = io.BytesIO()
+    reference_data("circuit.csv").write_csv(content)
+    mapping = {"count": "x", "size": "size"}
+    wide = upload(client, engineer, content.getvalue(), characteristic_id=cid)
+    assert wide.status_code == 422 and wide.json()["detail"][0]["loc"] == ["body", "mapping"]
+    assert "is a c chart: its samples are a count and a size" in wide.json()["detail"][0]["msg"]
+    job = upload(
+        client, engineer, content.getvalue(), mapping=mapping, characteristic_id=cid, baseline=26
+    ).json()
+    done = finished(client, engineer, job["id"])
+    assert done["status"] == "succeeded", done
+    report = done["result"]
+    assert (report["stored"], report["rejected"]) == (46, 0)
+    [version] = report["limits"]
+    assert version["center_line"] == pytest.approx(19.846, abs=5e-4)
+    assert (version["ucl"], version["lcl"]) == pytest.approx((33.22, 6.48), abs=0.01)
+    frame = pl.read_csv(
+        io.BytesIO(
+            client.get(f"/api/v1/characteristics/{cid}/samples.csv", headers=engineer).content
+        )
+    )
+    assert "m1" not in frame.columns and frame["size"].unique().to_list() == [100.0]
+    assert frame["count"].to_list()[:3] == [21, 24, 16]
+    beyond = frame.with_row_index("unit", offset=1).filter(
+        pl.col("violations").str.contains("nelson.1")
+    )
+    assert beyond["unit"].to_list() == [6, 20]

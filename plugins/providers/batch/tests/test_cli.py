@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -12,8 +13,10 @@ import click
 import polars as pl
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
 from openspc.config import get_settings
+from openspc.db import models as m
 from openspc.plugins import create_plugin_manager
 from openspc.testing.builders import Plant
 
@@ -131,3 +134,47 @@ def test_export_writes_csv_or_parquet(
     unknown = openspc("export", "--characteristic", 999, "--output", tmp_path / "none.csv")
     assert unknown.exit_code == 1 and "characteristic 999 not found" in unknown.output
     assert not (tmp_path / "none.csv").exists()
+
+
+def test_orange_juice_p_chart_with_a_baseline_of_30(
+    plant_cli: Plant, reference_data: Callable[[str], pl.DataFrame], tmp_path: Path
+) -> None:
+    """Montgomery's orange-juice cans, the 30 trial samples: p̄ = 0.2313, UCL = 0.4102,
+    LCL = 0.0524; samples 15 and 23 are beyond the limits, no other."""
+    path = tmp_path / "orangejuice.csv"
+    reference_data("orangejuice.csv").filter(pl.col("trial")).write_csv(path)
+    cid = plant_cli.characteristic("cans", "p", 50, center=None)
+    result = openspc(
+        "import", path, "--characteristic", cid, "--count-column", "D", "--size-column", "size",
+        "--baseline", 30, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["stored"], report["rejected"]) == (30, 0)
+    [version] = report["limits"]
+    assert version["center_line"] == pytest.approx(0.2313, abs=5e-5)
+    assert version["ucl"] == pytest.approx(0.4102, abs=5e-5)
+    assert version["lcl"] == pytest.approx(0.0524, abs=5e-5)
+    with plant_cli.engine.connect() as conn:
+        beyond = conn.execute(
+            select(m.Sample.timestamp)
+            .join(m.Violation, m.Violation.sample_id == m.Sample.id)
+            .where(m.Violation.rule_key == "nelson.1")
+            .order_by(m.Sample.timestamp)
+        ).scalars()
+        minutes = [t.replace(tzinfo=None) - datetime(2026, 1, 1) for t in beyond]
+    assert [t // timedelta(minutes=1) + 1 for t in minutes] == [15, 23]  # one a minute from 1
+    summary = openspc("import", path, "--characteristic", cid, "--count-column", "D")
+    assert "already stored  30 (skipped)" in summary.stdout
+
+
+def test_a_wide_import_into_an_attribute_chart_is_a_clear_error(
+    plant_cli: Plant, write: Callable[..., Path]
+) -> None:
+    cid = plant_cli.characteristic("cans", "p", 50, center=0.2)
+    path = write("data.csv", {"timestamp": TIMES, "x": [3] * 12})
+    result = openspc("import", path, "--characteristic", cid)
+    assert result.exit_code == 1
+    assert f"characteristic {cid} is a p chart: its samples are a count and a size" in result.output
+    wrong = openspc("import", path, "--characteristic", cid, "--size-column", "x")
+    assert wrong.exit_code == 1 and "a size column goes with a count column" in wrong.output

@@ -340,7 +340,20 @@ async def test_an_export_imports_again_into_an_identical_history(
         assert export_samples(plant.engine, source, out, kind, page=50) == 120  # type: ignore[arg-type]
     frame = pl.read_csv(exported) if kind == "csv" else pl.read_parquet(exported)
     fired = history(plant.engine, source)["violations"]
-    assert frame.columns[:6] == ["sample_id", "timestamp", "m1", "m2", "m3", "value"]
+    assert frame.columns[:11] == [
+        "sample_id",
+        "timestamp",
+        "m1",
+        "m2",
+        "m3",
+        "count",
+        "size",
+        "value",
+        "dispersion",
+        "statistic",
+        "statistic_lower",
+    ]
+    assert frame["count"].null_count() == frame["statistic"].null_count() == 120
     assert frame["violations"].drop_nulls().str.split(";").list.len().sum() == sum(
         1 for v in fired if v[1] == "primary"
     )

@@ -55,3 +55,29 @@ def test_missing_columns_are_named() -> None:
     wide = ColumnMapping(characteristic_id=1)
     with pytest.raises(MappingError, match="no measurement columns"):
         wide.check_columns(["timestamp"])
+
+
+def test_a_count_column_means_one_attribute_sample_per_row() -> None:
+    mapping = parse_mapping('{"characteristic": "part", "count": "D", "size": "n"}')
+    assert (mapping.attributes, mapping.layout) == (True, "long")
+    assert mapping.mapped_columns() == ["timestamp", "part", "D", "n"]
+    again = ColumnMapping.model_validate(mapping.model_dump())  # how a queued job reads it
+    assert again == mapping
+    cli = parse_mapping('{"characteristic": "part"}', count="defects")
+    assert (cli.count, cli.size, cli.layout) == ("defects", None, "long")
+    with pytest.raises(MappingError, match=r"'D' not in the file"):
+        mapping.check_columns(["timestamp", "part", "n"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"count": "D", "layout": "wide"}', "the wide layout carries measurements"),
+        ('{"count": "D", "values": ["a"]}', "values: measurement columns do not go with a count"),
+        ('{"count": "D", "value": "v", "subgroup": "s"}', "value, subgroup: measurement"),
+        ('{"size": "n"}', "a size column goes with a count column"),
+    ],
+)
+def test_attribute_mappings_that_make_no_sense(text: str, message: str) -> None:
+    with pytest.raises(MappingError, match=message):
+        parse_mapping(text, 1)

@@ -1,20 +1,24 @@
 """Control limits from a baseline range of an import: the first N subgroups of the file of
 each characteristic that has no limits yet, calculated and stored before anything is stored,
-so that the whole imported history (the baseline range too) is judged against them."""
+so that the whole imported history (the baseline range too) is judged against them.
+
+Every chart type estimates its limits the way a recalculation does
+(:func:`openspc.engine.charts.estimate`): variables charts from their subgroups, attribute
+charts from counts and sizes, EWMA and CUSUM with the characteristic's chart parameters."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import polars as pl
 from sqlalchemy import Engine
 
 from openspc.db.repo import audit
 from openspc.db.repo import limits as limits_repo
+from openspc.db.repo.samples import HistoryRow
 from openspc.engine import limit_versions
-from openspc.stats.limits import estimate_limits
+from openspc.engine.charts import estimate, params_for
 from openspc_batch.validation import Target
 
 
@@ -23,7 +27,7 @@ class Baselines:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.subgroups: dict[int, list[list[float]]] = {}
+        self.subgroups: dict[int, list[HistoryRow]] = {}
 
     def add(self, accepted: pl.DataFrame, targets: Mapping[int, Target]) -> None:
         wanted = [
@@ -36,12 +40,16 @@ class Baselines:
             .group_by("cid", maintain_order=True)
             .head(self.size)
         )
-        for cid, measurements in zip(
-            first["cid"].to_list(), first["measurements"].to_list(), strict=True
+        columns = ("line", "cid", "measurements", "count", "size")
+        for line, cid, measurements, count, size in zip(
+            *(first[name].to_list() for name in columns), strict=True
         ):
             collected = self.subgroups.setdefault(cid, [])
             if len(collected) < self.size:
-                collected.append(measurements)
+                if count is not None and size is None:
+                    size = float(targets[cid].subgroup_size)
+                count = None if count is None else int(count)
+                collected.append(HistoryRow(line, measurements, count, size, False))
 
     def store(
         self, engine: Engine, targets: Mapping[int, Target], actor: str, file: str
@@ -55,13 +63,10 @@ class Baselines:
                 if cid in has_limits:
                     notes.append(f"characteristic {cid} got limits meanwhile; baseline not used")
                     continue
-                chart_type = targets[cid].chart_type
-                values = np.array(subgroups, dtype=np.float64)
+                target = targets[cid]
                 try:
-                    limits = estimate_limits(
-                        chart_type,  # type: ignore[arg-type]
-                        values[:, 0] if chart_type == "imr" else values,
-                    )
+                    params = params_for(target.chart_type, target.chart_params)
+                    limits = estimate(target.chart_type, subgroups, target.subgroup_size, params)
                 except ValueError as exc:
                     notes.append(f"characteristic {cid}: no baseline limits ({exc})")
                     continue

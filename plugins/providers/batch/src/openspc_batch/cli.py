@@ -40,6 +40,18 @@ FILE_KINDS = click.Choice(["csv", "parquet"])
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Column mapping (JSON; see the plugin's README).",
 )
+@click.option(
+    "--count-column",
+    "count_column",
+    metavar="COLUMN",
+    help="Attribute charts (p, np, c, u): the count column, one row per sample.",
+)
+@click.option(
+    "--size-column",
+    "size_column",
+    metavar="COLUMN",
+    help="Attribute charts: the sample size column (default: the characteristic's size).",
+)
 @click.option("--dry-run", is_flag=True, help="Validate and report; store nothing.")
 @click.option(
     "--on-duplicate",
@@ -60,6 +72,8 @@ def import_command(
     file: Path,
     characteristic_id: int | None,
     mapping_file: Path | None,
+    count_column: str | None,
+    size_column: str | None,
     dry_run: bool,
     on_duplicate: str,
     baseline: int | None,
@@ -72,7 +86,10 @@ def import_command(
         raise click.UsageError("give --characteristic ID or --map MAPPING")
     try:
         mapping = parse_mapping(
-            mapping_file.read_text(encoding="utf-8") if mapping_file else None, characteristic_id
+            mapping_file.read_text(encoding="utf-8") if mapping_file else None,
+            characteristic_id,
+            count=count_column,
+            size=size_column,
         )
         options = ImportOptions(
             mapping=mapping,

@@ -2,14 +2,17 @@
 
 One row per sample, in time order, written page by page (any history fits):
 
-``sample_id``, ``timestamp`` (UTC), ``m1`` … ``mN`` (the measurements), ``value`` (the
-plotted mean or individual), ``dispersion`` (its R, S or moving range), ``z``,
-``z_dispersion``, ``limits_id`` (the limits it was judged against), ``source``,
-``batch_number``, ``operator_id``, ``excluded``, and ``violations`` /
-``dispersion_violations``: the keys of the rules that fired on the point, ``;``-separated.
+``sample_id``, ``timestamp`` (UTC), ``m1`` … ``mN`` (the measurements; none for an attribute
+chart), ``count`` and ``size`` (an attribute sample's), ``value`` (the plotted mean,
+individual, or p, np, c, u), ``dispersion`` (its R, S or moving range), ``statistic`` and
+``statistic_lower`` (EWMA, or CUSUM C⁺ and C⁻), ``z``, ``z_dispersion``, ``limits_id`` (the
+limits it was judged against), ``source``, ``batch_number``, ``operator_id``, ``excluded``,
+and ``violations`` / ``dispersion_violations``: the keys of the rules that fired on the
+point, ``;``-separated.
 
 A CSV export imports again with the mapping
-``{"values": ["m1", …], "batch_number": "batch_number", "operator": "operator_id"}``.
+``{"values": ["m1", …], "batch_number": "batch_number", "operator": "operator_id"}``, or for
+an attribute chart ``{"count": "count", "size": "size", …}``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine
 
 from openspc.db.repo import characteristics as characteristics_repo
+from openspc.stats.chart_types import is_attribute
 from openspc_batch import repo
 from openspc_batch.source import FileKind
 
@@ -49,7 +53,7 @@ def export_samples(
         characteristic = characteristics_repo.get(conn, characteristic_id)
         if characteristic is None:
             raise UnknownCharacteristic(f"characteristic {characteristic_id} not found")
-        size = characteristic.subgroup_size
+        size = 0 if is_attribute(characteristic.chart_type) else characteristic.subgroup_size
         writer: pq.ParquetWriter | None = None
         written, after = 0, None
         while True:
@@ -77,12 +81,17 @@ def export_samples(
 
 
 def _schema(subgroup_size: int) -> dict[str, pl.DataType]:
+    """The columns, with ``subgroup_size`` measurement columns (0 for attribute charts)."""
     return {
         "sample_id": pl.Int64(),
         "timestamp": pl.Datetime("us", "UTC"),
         **{f"m{i + 1}": pl.Float64() for i in range(subgroup_size)},
+        "count": pl.Int64(),
+        "size": pl.Float64(),
         "value": pl.Float64(),
         "dispersion": pl.Float64(),
+        "statistic": pl.Float64(),
+        "statistic_lower": pl.Float64(),
         "z": pl.Float64(),
         "z_dispersion": pl.Float64(),
         "limits_id": pl.Int64(),
@@ -111,8 +120,12 @@ def _frame(conn: Any, samples: list[Any], subgroup_size: int) -> pl.DataFrame:
             "sample_id": s.id,
             "timestamp": s.timestamp,
             **{f"m{i + 1}": v for i, v in enumerate(measured[:subgroup_size])},
+            "count": s.count,
+            "size": s.size,
             "value": s.value,
             "dispersion": s.dispersion,
+            "statistic": s.statistic,
+            "statistic_lower": s.statistic_lower,
             "z": s.z,
             "z_dispersion": s.z_dispersion,
             "limits_id": s.limits_id,

@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeVar
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
 
 from openspc.contracts import SampleContext, SampleEvent
 from openspc.engine.pipeline import BatchEvents, Pipeline
@@ -38,7 +39,7 @@ from openspc_batch.config import BatchConfig
 from openspc_batch.mapping import ColumnMapping
 from openspc_batch.report import ImportReport, Progress, Tally
 from openspc_batch.source import FileKind, Table, chunks, open_table
-from openspc_batch.validation import KEYS, Target, Validator
+from openspc_batch.validation import KEYS, Target, Validator, check_kind
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -127,6 +128,7 @@ class Importer:
     ) -> ImportReport:
         started = time.perf_counter()
         table = await asyncio.to_thread(open_table, path, options.mapping, options.file_format)
+        await asyncio.to_thread(check_characteristic, self.pipeline.engine, options.mapping)
         extra: dict[str, Any] = {}
         if options.dry_run or options.on_duplicate == "refuse" or options.baseline:
             baselines = Baselines(options.baseline or 0)
@@ -241,6 +243,16 @@ class Importer:
         return versions, notes
 
 
+def check_characteristic(engine: Engine, mapping: ColumnMapping) -> None:
+    """Raise ``MappingError`` when the mapping sends every row to one characteristic whose
+    chart does not take what it reads (measurements for an attribute chart, a count for
+    another): a clear error rather than every row rejected."""
+    cid = mapping.characteristic_id
+    if cid is not None:
+        with engine.connect() as conn:
+            check_kind(mapping, repo.targets(conn, [cid]).get(cid))
+
+
 def _tally_batch(tally: Tally, batch: _Batch) -> None:
     tally.rows += batch.rows
     tally.subgroups += batch.subgroups
@@ -264,10 +276,17 @@ def _events(accepted: pl.DataFrame) -> list[SampleEvent]:
             )
         return contexts[key]
 
-    columns = ("cid", "ts", "measurements", "batch_number", "operator_id")
+    columns = ("cid", "ts", "measurements", "count", "size", "batch_number", "operator_id")
     return [
-        SampleEvent(characteristic_id=c, timestamp=t, measurements=m, context=context(b, o))
-        for c, t, m, b, o in zip(*(accepted[name].to_list() for name in columns), strict=True)
+        SampleEvent(
+            characteristic_id=c,
+            timestamp=t,
+            measurements=m,
+            count=k,
+            size=n,
+            context=context(b, o),
+        )
+        for c, t, m, k, n, b, o in zip(*(accepted[name].to_list() for name in columns), strict=True)
     ]
 
 
@@ -283,16 +302,23 @@ def _rare_collections() -> Iterator[None]:
     payloads) that reference counting frees; with the default thresholds the collector would
     keep traversing every object of the process (about a third of the CPU time of a large
     import). The objects that exist before the import are frozen out of its collections,
-    and collections run less often.
+    and collections run less often. In a server, whose start-up objects are frozen already
+    (``openspc.app``), they stay frozen: the import's own garbage is collected (only what is
+    not frozen is traversed) and what it left is frozen with them.
     """
     thresholds = gc.get_threshold()
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     gc.set_threshold(*_IMPORT_GC_THRESHOLDS)
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if frozen_before:
+            gc.collect()
+            gc.freeze()
+        else:
+            gc.unfreeze()
 
 
 async def _ahead(items: Iterator[T], prepare: Callable[[T], U]) -> AsyncIterator[U]:

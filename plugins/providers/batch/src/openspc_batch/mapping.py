@@ -2,7 +2,9 @@
 
 Two layouts: ``wide``, one row per subgroup with its measurements in several columns, and
 ``long``, one row per measurement, the rows of one subgroup sharing the characteristic and
-the subgroup column (the timestamp by default).
+the subgroup column (the timestamp by default). Attribute charts (p, np, c, u) take a
+``count`` column and optionally a ``size`` column instead of measurements, one row per
+sample; that is the long layout too (a wide row of measurements has no count).
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ class ColumnMapping(BaseModel):
     subgroup: str | None = Field(
         default=None, description="long: the column that tells subgroups apart (default: timestamp)"
     )
+    count: str | None = Field(
+        default=None,
+        description="attribute charts (p, np, c, u): the column of the count (nonconforming "
+        "items or nonconformities), one row per sample; implies the long layout",
+    )
+    size: str | None = Field(
+        default=None,
+        description="attribute charts: the column of the sample size (items or inspection "
+        "units); default, and where a cell is empty: the characteristic's size",
+    )
     batch_number: str | None = Field(default=None, description="the batch (lot) number column")
     operator: str | None = Field(default=None, description="the operator column")
     separator: str = Field(default=",", min_length=1, max_length=1, description="CSV only")
@@ -66,17 +78,44 @@ class ColumnMapping(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _one_characteristic_source(self) -> ColumnMapping:
+    def _consistent(self) -> ColumnMapping:
         if (self.characteristic_id is None) == (self.characteristic is None):
             raise ValueError("give either characteristic_id or a characteristic column")
         if self.decimal_comma and self.separator == ",":
             raise ValueError("decimal_comma needs another separator (e.g. ';')")
+        if self.count is None:
+            if self.size is not None:
+                raise ValueError("a size column goes with a count column (attribute charts)")
+            return self
+        if "layout" in self.model_fields_set and self.layout == "wide":
+            raise ValueError(
+                "the wide layout carries measurements: attribute samples (a count column) are "
+                "one row each, in the long layout"
+            )
+        misplaced = [
+            name
+            for name, unset in (("values", None), ("value", "value"), ("subgroup", None))
+            if getattr(self, name) != unset
+        ]
+        if misplaced:
+            raise ValueError(
+                f"{', '.join(misplaced)}: measurement columns do not go with a count column "
+                "(attribute samples are a count and a size)"
+            )
+        self.layout = "long"
         return self
+
+    @property
+    def attributes(self) -> bool:
+        """Whether the rows are attribute samples (a count, optionally a size)."""
+        return self.count is not None
 
     def mapped_columns(self) -> list[str]:
         """The columns this mapping reads, except the wide layout's measurement columns."""
         columns = [self.timestamp, self.characteristic, self.batch_number, self.operator]
-        if self.layout == "long":
+        if self.attributes:
+            columns += [self.count, self.size]
+        elif self.layout == "long":
             columns += [self.value, self.subgroup]
         return [c for c in columns if c is not None]
 
@@ -90,7 +129,7 @@ class ColumnMapping(BaseModel):
     def check_columns(self, file_columns: list[str]) -> None:
         """Raise :class:`MappingError` naming the mapped columns the file lacks."""
         wanted = self.mapped_columns()
-        if self.layout == "wide":
+        if self.layout == "wide" and not self.attributes:
             measured = self.measurement_columns(file_columns)
             if not measured:
                 raise MappingError("no measurement columns: map them with 'values'")
@@ -103,15 +142,26 @@ class ColumnMapping(BaseModel):
             )
 
 
-def parse_mapping(text: str | None, characteristic_id: int | None = None) -> ColumnMapping:
+def parse_mapping(
+    text: str | None,
+    characteristic_id: int | None = None,
+    *,
+    count: str | None = None,
+    size: str | None = None,
+) -> ColumnMapping:
     """A mapping from JSON text; ``characteristic_id`` sends every row to that characteristic
-    (with no text: the default wide layout). Raises :class:`MappingError` with the reason."""
+    (with no text: the default wide layout); ``count`` and ``size`` name the attribute
+    columns (over the text's). Raises :class:`MappingError` with the reason."""
     try:
         raw = json.loads(text) if text else {}
         if not isinstance(raw, dict):
             raise MappingError("a mapping is a JSON object")
         if characteristic_id is not None:
             raw |= {"characteristic_id": characteristic_id, "characteristic": None}
+        if count is not None:
+            raw["count"] = count
+        if size is not None:
+            raw["size"] = size
         return ColumnMapping.model_validate(raw)
     except (json.JSONDecodeError, ValidationError) as exc:
         raise MappingError(f"invalid mapping: {exc}") from exc

@@ -21,7 +21,8 @@ def targets(conn: Connection, ids: Collection[int]) -> dict[int, Target]:
     found = characteristics_repo.by_ids(conn, ids)
     limits = limits_repo.current(conn, found)
     return {
-        cid: Target(cid, c.chart_type, c.subgroup_size, cid in limits) for cid, c in found.items()
+        cid: Target(cid, c.chart_type, c.subgroup_size, cid in limits, c.chart_params or {})
+        for cid, c in found.items()
     }
 
 

@@ -27,7 +27,7 @@ from openspc.api.schemas import Id, Timestamp
 from openspc.engine.pipeline import utc
 from openspc_batch import repo
 from openspc_batch.export import MEDIA_TYPES, UnknownCharacteristic, export_samples
-from openspc_batch.importer import ImportOptions
+from openspc_batch.importer import ImportOptions, check_characteristic
 from openspc_batch.mapping import MappingError, parse_mapping
 from openspc_batch.provider import BatchImportProvider, UploadTooLarge
 from openspc_batch.report import ImportReport, Progress
@@ -120,6 +120,7 @@ async def start_import(
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from exc
     try:
         await asyncio.to_thread(open_table, path, options.mapping, options.file_format)
+        await asyncio.to_thread(check_characteristic, provider.pipeline.engine, options.mapping)
     except (MappingError, SourceError) as exc:
         path.unlink(missing_ok=True)
         raise field_error(
@@ -170,8 +171,10 @@ def _export(
 
 
 _EXPORT_DOC = (
-    "Samples in time order with their measurements (m1…mN), plotted statistics, z-scores, "
-    "limits version, context and the rule keys that fired (violations, dispersion_violations)."
+    "Samples in time order with their measurements (m1…mN) or count and size (attribute "
+    "charts), plotted statistics (value, dispersion; statistic, statistic_lower for EWMA and "
+    "CUSUM), z-scores, limits version, context and the rule keys that fired (violations, "
+    "dispersion_violations)."
 )
 
 

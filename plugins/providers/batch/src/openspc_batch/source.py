@@ -8,13 +8,18 @@ time. Each chunk becomes a frame of subgroups in one shape for both layouts:
                    Parquet rows count from 1
 ``key``            the characteristic as written in the file (or the mapped id)
 ``ts``             UTC timestamp, null when unusable, and ``ts_reason`` why
-``measurements``   the numbers read, in column (wide) or row (long) order
+``measurements``   the numbers read, in column (wide) or row (long) order (none for
+                   attribute samples)
+``count``, ``size``  attribute samples: the count and the sample size (null: the
+                   characteristic's); null for measurements
 ``bad``            what is wrong with a measurement cell (not a number, not finite; in
-                   the long layout also missing), if anything, and ``bad_line``
+                   the long layout also missing) or a count or size cell, if anything, and
+                   ``bad_line``
 ``batch_number``, ``operator_id``  text or null
 
 In the long layout the rows of a subgroup may be anywhere in the file: a subgroup with fewer
 rows than its characteristic's subgroup size is held back until its other rows come.
+Attribute samples (a ``count`` column) are one row each.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ SUBGROUP_COLUMNS = (
     "ts",
     "ts_reason",
     "measurements",
+    "count",
+    "size",
     "bad",
     "bad_line",
     "batch_number",
@@ -113,7 +120,7 @@ def chunks(table: Table, mapping: ColumnMapping, chunk_rows: int, sizes: Sizes) 
     rows = _rows(table, mapping)
     try:
         batches = rows.collect_batches(chunk_size=chunk_rows)
-        if mapping.layout == "wide":
+        if mapping.layout == "wide" or mapping.attributes:
             for frame in batches:
                 yield Chunk(frame.height, _timed(frame, mapping).select(SUBGROUP_COLUMNS))
             return
@@ -153,6 +160,11 @@ def _rows(table: Table, mapping: ColumnMapping) -> pl.LazyFrame:
         _text(mapping.operator).alias("operator_id"),
     ]
     lazy = table.lazy.with_row_index(_ROW, offset=table.first_line)
+    if mapping.count is not None:
+        return lazy.select(
+            *common, *_attribute_sample(mapping.count, mapping.size, schema, mapping)
+        )
+    no_count = [pl.lit(None, pl.Float64).alias("count"), pl.lit(None, pl.Float64).alias("size")]
     if mapping.layout == "wide":
         columns = mapping.measurement_columns(schema.names())
         return lazy.select(
@@ -160,6 +172,7 @@ def _rows(table: Table, mapping: ColumnMapping) -> pl.LazyFrame:
             pl.concat_list([_number(c, schema, mapping) for c in columns])
             .list.drop_nulls()
             .alias("measurements"),
+            *no_count,
             pl.coalesce([_problem(c, schema, mapping) for c in columns]).alias("bad"),
             pl.col(_ROW).cast(pl.UInt64).alias("bad_line"),
         )
@@ -169,11 +182,50 @@ def _rows(table: Table, mapping: ColumnMapping) -> pl.LazyFrame:
         *common,
         subgroup.alias("subgroup"),
         _number(mapping.value, schema, mapping).alias("value"),
+        *no_count,
         pl.when(raw.is_null() | (raw == ""))
         .then(pl.format("{} is missing", pl.lit(mapping.value)))
         .otherwise(_problem(mapping.value, schema, mapping))
         .alias("bad"),
     )
+
+
+def _attribute_sample(
+    count: str, size: str | None, schema: pl.Schema, mapping: ColumnMapping
+) -> list[pl.Expr]:
+    """An attribute sample's columns: no measurements, the count (a whole number >= 0) and
+    the size (a number > 0; an empty cell, or no size column, is null: the
+    characteristic's), and what is wrong with them."""
+    number = _number(count, schema, mapping)
+    text = pl.col(count).cast(pl.String).str.strip_chars()
+    count_problem = (
+        pl.when(text.is_null() | (text == ""))
+        .then(pl.format("{} is missing", pl.lit(count)))
+        .otherwise(_problem(count, schema, mapping))
+    )
+    count_problem = (
+        pl.when(count_problem.is_null() & ((number < 0) | (number != number.floor())))
+        .then(pl.format("{} '{}' is not a whole number >= 0", pl.lit(count), text))
+        .otherwise(count_problem)
+    )
+    problems = [count_problem]
+    if size is None:
+        size_value = pl.lit(None, pl.Float64)
+    else:
+        size_value = _number(size, schema, mapping)
+        size_text = pl.col(size).cast(pl.String).str.strip_chars()
+        problems.append(
+            pl.when(size_value <= 0)
+            .then(pl.format("{} '{}' is not a number > 0", pl.lit(size), size_text))
+            .otherwise(_problem(size, schema, mapping))
+        )
+    return [
+        pl.lit([], pl.List(pl.Float64)).alias("measurements"),
+        number.alias("count"),
+        size_value.alias("size"),
+        pl.coalesce(problems).alias("bad"),
+        pl.col(_ROW).cast(pl.UInt64).alias("bad_line"),
+    ]
 
 
 def _timed(rows: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
@@ -193,6 +245,8 @@ def _grouped(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("ts").first(),
             pl.col("ts_reason").first(),
             pl.col("value").drop_nulls().alias("measurements"),
+            pl.col("count").first(),
+            pl.col("size").first(),
             pl.col("bad").filter(has_bad).first(),
             pl.col("line").filter(has_bad).first().alias("bad_line"),
             pl.col("batch_number").drop_nulls().first(),

@@ -32,3 +32,6 @@ class DropReason(StrEnum):
     UNKNOWN_TAG = "unknown_tag"  # no characteristic with source TAG is bound to the tag
     PARTIAL_SUBGROUP = "partial_subgroup"  # values of a subgroup discarded before it completed
     REJECTED = "rejected"  # the pipeline refused the sample (e.g. the binding changed meanwhile)
+    # attribute charts (values)
+    BAD_COUNT = "bad_count"  # not a whole number >= 0, or (p, np) more than its sample size
+    BAD_SIZE = "bad_size"  # the count's size is missing, not > 0, or one its chart cannot take

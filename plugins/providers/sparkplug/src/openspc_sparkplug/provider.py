@@ -31,6 +31,7 @@ from typing import Any
 from openspc import metrics
 from openspc.config import Settings
 from openspc.contracts import SampleContext, SampleEvent
+from openspc_sparkplug.attributes import SizeValues, count_problem
 from openspc_sparkplug.bindings import Binding, BindingSource
 from openspc_sparkplug.config import SparkplugConfig
 from openspc_sparkplug.connection import CONNECTION, Message, MqttConnection
@@ -78,6 +79,7 @@ class SparkplugProvider:
             reorder_timeout=config.reorder_timeout, rebirth_interval=config.rebirth_interval
         )
         self.subgroups: SubgroupAssembler[Ticket] = SubgroupAssembler(config.subgroup_time_limit)
+        self.sizes = SizeValues()  # of the size metrics of attribute charts
         self.connection: MqttConnection | None = None
         self.messages = 0
         self.samples = 0
@@ -243,11 +245,20 @@ class SparkplugProvider:
         for reason, count in step.drops.items():
             self._drop(reason, count, _source(topic))
         by_tag = self.bindings.current.by_tag
+        size_tags = self.bindings.current.size_tags
+        if size_tags:
+            self.sizes.take(step.values, size_tags)
         unknown = 0
         for tag, timestamp, value, historical in step.values:
             binding = by_tag.get(tag)
             if binding is None:
-                unknown += 1
+                if tag not in size_tags:
+                    unknown += 1
+            elif binding.attribute is not None:
+                size = None
+                if binding.size is not None:
+                    size = self.sizes.size(binding.size, timestamp, historical)
+                self._count(tag, binding, value, size, timestamp, ticket)
             else:
                 self._value(tag, binding, value, timestamp, historical, ticket, now)
         if unknown:
@@ -259,16 +270,30 @@ class SparkplugProvider:
         if bound is None:
             self._unknown(1, MQTT_SCHEME + topic)
             return
-        parsed = parse_plain(message.payload, [field for field, _ in bound])
+        size_fields = self.bindings.current.plain_sizes.get(topic)
+        fields = [field for field, _ in bound]
+        if size_fields is not None:  # attribute charts' sizes, from the same document
+            fields += size_fields
+        parsed = parse_plain(message.payload, fields)
         timestamp = parsed.timestamp
         if timestamp is None:  # no timestamp in the payload: the arrival time, made unique
             timestamp = max(int(now * 1000), self._last_arrival.get(topic, 0) + 1)
             self._last_arrival[topic] = timestamp
+        values = parsed.values
+        sizes: dict[str, float | None] = {}
+        if size_fields is not None:
+            values = values[: len(bound)]
+            sizes = {
+                f: v.value for f, v in zip(size_fields, parsed.values[len(bound) :], strict=True)
+            }
         by_tag = self.bindings.current.by_tag
-        for (_, tag), (value, reason) in zip(bound, parsed.values, strict=True):
+        for (_, tag), (value, reason) in zip(bound, values, strict=True):
             binding = by_tag[tag]
             if value is None:
                 self._drop(reason or DropReason.NO_VALUE, 1, tag)
+            elif binding.attribute is not None:
+                size = None if binding.size is None else sizes[binding.size]
+                self._count(tag, binding, value, size, timestamp, ticket)
             else:
                 self._value(tag, binding, value, timestamp, False, ticket, now)
 
@@ -302,6 +327,39 @@ class SparkplugProvider:
             self._queue(
                 subgroup.characteristic_id, subgroup.timestamp, subgroup.values, subgroup.holds
             )
+
+    def _count(
+        self,
+        tag: str,
+        binding: Binding,
+        count: float,
+        size: float | None,
+        timestamp: int,
+        ticket: Ticket | None,
+    ) -> None:
+        """An attribute chart's count: one sample, in ``size`` (None: the fixed size, or,
+        when the binding names a size, none came)."""
+        if binding.size is not None and size is None:
+            reason: DropReason | None = DropReason.BAD_SIZE
+        elif not 0 <= timestamp <= MAX_TIMESTAMP_MS:
+            reason = DropReason.MALFORMED
+        else:
+            reason = count_problem(binding, count, size)
+        if reason is not None:
+            self._drop(reason, 1, tag)
+            return
+        if ticket is not None:
+            ticket.holds += 1
+        self._events.append(
+            SampleEvent(
+                characteristic_id=binding.characteristic_id,
+                timestamp=_EPOCH + timedelta(milliseconds=timestamp),
+                count=count,
+                size=size,
+                context=_TAG_CONTEXT,
+            )
+        )
+        self._holds.append([ticket] if ticket is not None else [])
 
     def _queue(
         self, characteristic_id: int, timestamp: int, values: list[float], holds: list[Ticket]
