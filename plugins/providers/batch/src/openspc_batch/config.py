@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,3 +28,26 @@ class BatchConfig(BaseSettings):
         description="where uploaded files wait for their import (deleted after it)",
     )
     max_upload_mb: int = Field(default=2_048, ge=1, description="largest upload accepted")
+    heartbeat_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="how often a process refreshes the heartbeat (and stored progress) of its "
+        "unfinished import jobs, and looks for jobs whose process stopped responding",
+    )
+    stale_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="an unfinished job whose heartbeat is older is failed by any process "
+        "(default 4 x heartbeat_seconds)",
+    )
+
+    @model_validator(mode="after")
+    def _stale_after_heartbeats(self) -> BatchConfig:
+        if self.stale_seconds is not None and self.stale_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError("stale_seconds must be at least twice heartbeat_seconds")
+        return self
+
+    @property
+    def stale_after(self) -> float:
+        """Seconds without a heartbeat after which an unfinished job is failed."""
+        return self.stale_seconds if self.stale_seconds is not None else 4 * self.heartbeat_seconds

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from openspc.db.models import Measurement, Sample, Violation
 from openspc.db.repo import characteristics as characteristics_repo
@@ -45,10 +45,24 @@ def stored_keys(
 # --- import jobs -----------------------------------------------------------------------------
 
 
-def create_job(conn: Connection, file_name: str, options: dict[str, Any], created_by: str) -> Any:
+def create_job(
+    conn: Connection,
+    file_name: str,
+    options: dict[str, Any],
+    created_by: str,
+    owner: str,
+    at: datetime,
+) -> Any:
     return conn.execute(
         insert(ImportJob)
-        .values(status=QUEUED, file_name=file_name, options=options, created_by=created_by)
+        .values(
+            status=QUEUED,
+            file_name=file_name,
+            options=options,
+            created_by=created_by,
+            owner=owner,
+            heartbeat_at=at,
+        )
         .returning(*ImportJob.__table__.c)
     ).one()
 
@@ -57,18 +71,86 @@ def get_job(conn: Connection, job_id: int) -> Any:
     return conn.execute(select(ImportJob).where(ImportJob.id == job_id)).one_or_none()
 
 
-def update_job(conn: Connection, job_id: int, **values: Any) -> None:
-    conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
-
-
-def fail_unfinished(conn: Connection, error: str, at: datetime) -> int:
-    """Mark jobs that a previous process left queued or running as failed."""
+def start_job(conn: Connection, job_id: int, owner: str, at: datetime) -> bool:
+    """Mark a queued job of ``owner`` running; False if it is no longer queued (failed by a
+    sweep while it waited)."""
     result = conn.execute(
         update(ImportJob)
-        .where(ImportJob.status.in_([QUEUED, RUNNING]))
+        .where(ImportJob.id == job_id, ImportJob.owner == owner, ImportJob.status == QUEUED)
+        .values(status=RUNNING, started_at=at, heartbeat_at=at)
+    )
+    return bool(result.rowcount)
+
+
+def finish_job(conn: Connection, job_id: int, owner: str, **values: Any) -> bool:
+    """Record the outcome of a running job of ``owner``; False if it is no longer running
+    (failed by a sweep while it ran)."""
+    result = conn.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.owner == owner, ImportJob.status == RUNNING)
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+def heartbeat(
+    conn: Connection,
+    owner: str,
+    at: datetime,
+    running: int | None = None,
+    progress: dict[str, Any] | None = None,
+) -> set[int]:
+    """Refresh the heartbeat of the unfinished jobs of ``owner`` (and store the progress of
+    its ``running`` job); the ids of those jobs still unfinished."""
+    if running is not None and progress is not None:
+        conn.execute(
+            update(ImportJob)
+            .where(ImportJob.id == running, ImportJob.owner == owner, ImportJob.status == RUNNING)
+            .values(progress=progress)
+        )
+    return set(
+        conn.execute(
+            update(ImportJob)
+            .where(ImportJob.owner == owner, ImportJob.status.in_([QUEUED, RUNNING]))
+            .values(heartbeat_at=at)
+            .returning(ImportJob.id)
+        ).scalars()
+    )
+
+
+def fail_unfinished(conn: Connection, owner: str, error: str, at: datetime) -> int:
+    """Mark the queued or running jobs of ``owner`` failed (what that process left when it
+    stopped, or leaves as it stops)."""
+    result = conn.execute(
+        update(ImportJob)
+        .where(ImportJob.owner == owner, ImportJob.status.in_([QUEUED, RUNNING]))
         .values(status=FAILED, error=error, finished_at=at)
     )
     return int(result.rowcount)
+
+
+def fail_stale(conn: Connection, before: datetime, at: datetime) -> list[tuple[int, str | None]]:
+    """Mark failed the unfinished jobs, of any process, whose last heartbeat (or creation, if
+    they never had one) is older than ``before``; (id, owner) of each."""
+    last_sign = func.coalesce(ImportJob.heartbeat_at, ImportJob.created_at)
+    unfinished = ImportJob.status.in_([QUEUED, RUNNING])
+    stale = conn.execute(
+        select(ImportJob.id, ImportJob.owner).where(unfinished, last_sign < before)
+    ).all()
+    failed: list[tuple[int, str | None]] = []
+    for job_id, owner in stale:
+        result = conn.execute(  # unless a heartbeat came meanwhile
+            update(ImportJob)
+            .where(ImportJob.id == job_id, unfinished, last_sign < before)
+            .values(
+                status=FAILED,
+                error=f"interrupted: its process ({owner or 'unknown'}) stopped responding",
+                finished_at=at,
+            )
+        )
+        if result.rowcount:
+            failed.append((job_id, owner))
+    return failed
 
 
 # --- export --------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 ``POST /imports`` (engineer) takes a multipart upload: the file, its mapping (JSON) or a
 ``characteristic_id``, and the options; it checks the mapping against the file's columns at
 once (422 naming the field) and answers 202 with the queued job, whose progress and report
-``GET /imports/{id}`` shows. ``GET /characteristics/{id}/samples.csv`` and ``.parquet``
+``GET /imports/{id}`` shows (on every process sharing the database: the process running the
+job shows its progress from memory, the others the progress it last stored). ``GET /characteristics/{id}/samples.csv`` and ``.parquet``
 (operator) export samples with their violations.
 """
 
@@ -32,6 +33,7 @@ from openspc_batch.mapping import MappingError, parse_mapping
 from openspc_batch.provider import BatchImportProvider, UploadTooLarge
 from openspc_batch.report import ImportReport, Progress
 from openspc_batch.source import FileKind, SourceError, file_kind, open_table
+from openspc_batch.tables import RUNNING
 
 router = APIRouter(tags=["imports"], responses=ERRORS)
 
@@ -58,6 +60,11 @@ def _imports(request: Request) -> BatchImportProvider:
 
 
 def _job_out(job: Any, provider: BatchImportProvider) -> ImportJobOut:
+    progress = None
+    if job.status == RUNNING:
+        progress = provider.progress.get(job.id)  # in the process running it
+        if progress is None and job.progress is not None:
+            progress = Progress.model_validate(job.progress)
     return ImportJobOut(
         id=job.id,
         status=job.status,
@@ -67,7 +74,7 @@ def _job_out(job: Any, provider: BatchImportProvider) -> ImportJobOut:
         created_at=job.created_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
-        progress=provider.progress.get(job.id),
+        progress=progress,
         result=job.result,
         error=job.error,
     )

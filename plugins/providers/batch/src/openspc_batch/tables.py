@@ -1,9 +1,12 @@
-"""The plugin's table (created by the kernel migration ``0004_import_jobs``).
+"""The plugin's table (created by the kernel migrations ``0004_import_jobs`` and
+``0006_import_job_owner``).
 
 An ``import_job`` row is one import started through the API: ``queued``, ``running``, then
 ``succeeded`` (with its report in ``result``, also for a dry run or a refused import) or
-``failed`` (with ``error``). The progress of a running job is kept in memory by the process
-that runs it.
+``failed`` (with ``error``). Only its ``owner``, the process that accepted the upload, runs
+it; the owner refreshes ``heartbeat_at`` while the job is unfinished and stores the running
+job's last ``progress`` report with it, so that every process sharing the database can show
+it.
 """
 
 from __future__ import annotations
@@ -37,3 +40,6 @@ class ImportJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
