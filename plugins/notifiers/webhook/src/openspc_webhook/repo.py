@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from openspc.db.models import Hierarchy, Violation
 from openspc_webhook.tables import DELIVERED, FAILED, PENDING, Webhook, WebhookDelivery
@@ -89,7 +89,11 @@ def due(
     skip_webhooks: Collection[int],
 ) -> list[Any]:
     """Pending deliveries of enabled webhooks that are due, oldest due first, with their
-    webhook's ``url``, ``secret`` and ``timeout_seconds``."""
+    webhook's ``url``, ``secret`` and ``timeout_seconds``.
+
+    On PostgreSQL the rows are locked until the transaction ends, skipping those another
+    transaction holds (``FOR UPDATE SKIP LOCKED``): two processes claiming at once get
+    different deliveries. (SQLite has no row locks; it is for one process.)"""
     stmt = (
         select(WebhookDelivery, Webhook.url, Webhook.secret, Webhook.timeout_seconds)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
@@ -100,6 +104,7 @@ def due(
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(limit)
+        .with_for_update(skip_locked=True, of=WebhookDelivery)
     )
     if skip_deliveries:
         stmt = stmt.where(WebhookDelivery.id.not_in(skip_deliveries))
@@ -120,6 +125,34 @@ def next_due_at(conn: Connection, after: datetime) -> datetime | None:
         )
     ).scalar_one()
     return at
+
+
+def lease(conn: Connection, until: Mapping[int, datetime]) -> None:
+    """Move each delivery's ``next_attempt_at`` to its lease's end (delivery id → end), so
+    that no process finds it due while one attempts it."""
+    if until:
+        conn.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == bindparam("delivery_id"))
+            .values(next_attempt_at=bindparam("lease_end")),
+            [{"delivery_id": d, "lease_end": end} for d, end in until.items()],
+        )
+
+
+def release(conn: Connection, attempts: Mapping[int, int], now: datetime) -> None:
+    """Make leased deliveries due at ``now`` again (delivery id → its attempts when claimed);
+    a delivery whose attempt was recorded meanwhile (more attempts, or not pending) is left."""
+    if attempts:
+        conn.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == bindparam("delivery_id"),
+                WebhookDelivery.attempts == bindparam("claimed_attempts"),
+                WebhookDelivery.status == PENDING,
+            )
+            .values(next_attempt_at=now),
+            [{"delivery_id": d, "claimed_attempts": n} for d, n in attempts.items()],
+        )
 
 
 def update_delivery(conn: Connection, delivery_id: int, values: dict[str, Any]) -> None:
