@@ -12,7 +12,11 @@ from openspc import __version__
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health", operation_id="health")
+@router.get(
+    "/health",
+    operation_id="health",
+    responses={503: {"description": "The database is unavailable (the same body says why)"}},
+)
 def health(request: Request, response: Response) -> dict[str, Any]:
     kernel = request.app.state.kernel
     database = kernel.database_health()

@@ -4330,6 +4330,10 @@ export type StartImportErrors = {
      * Invalid input; the body names the field
      */
     422: unknown;
+    /**
+     * Batch imports are not running in this process
+     */
+    503: unknown;
 };
 
 export type StartImportResponses = {
@@ -4374,6 +4378,10 @@ export type GetImportErrors = {
      * Invalid input; the body names the field
      */
     422: unknown;
+    /**
+     * Batch imports are not running in this process
+     */
+    503: unknown;
 };
 
 export type GetImportResponses = {
@@ -4427,6 +4435,10 @@ export type ExportSamplesCsvErrors = {
      * Invalid input; the body names the field
      */
     422: unknown;
+    /**
+     * Batch imports are not running in this process
+     */
+    503: unknown;
 };
 
 export type ExportSamplesCsvResponses = {
@@ -4478,6 +4490,10 @@ export type ExportSamplesParquetErrors = {
      * Invalid input; the body names the field
      */
     422: unknown;
+    /**
+     * Batch imports are not running in this process
+     */
+    503: unknown;
 };
 
 export type ExportSamplesParquetResponses = {
@@ -4793,6 +4809,13 @@ export type HealthData = {
     path?: never;
     query?: never;
     url: '/health';
+};
+
+export type HealthErrors = {
+    /**
+     * The database is unavailable (the same body says why)
+     */
+    503: unknown;
 };
 
 export type HealthResponses = {

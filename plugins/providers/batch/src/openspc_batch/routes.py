@@ -35,7 +35,10 @@ from openspc_batch.report import ImportReport, Progress
 from openspc_batch.source import FileKind, SourceError, file_kind, open_table
 from openspc_batch.tables import RUNNING
 
-router = APIRouter(tags=["imports"], responses=ERRORS)
+router = APIRouter(
+    tags=["imports"],
+    responses={**ERRORS, 503: {"description": "Batch imports are not running in this process"}},
+)
 
 
 class ImportJobOut(BaseModel):
