@@ -6,20 +6,15 @@ not stop a process running as root, and there is no other unprivileged way to ta
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from openspc.db.migrate import upgrade
 from openspc.testing.builders import T0, Plant
-from openspc.testing.fixtures import POSTGRES_ENV
+from openspc.testing.fixtures import PostgresDatabase
 from openspc.testing.mosquitto import MosquittoBroker
 from tests.faults.conftest import Publisher, Server, count, stored, wait_until
 
@@ -27,28 +22,6 @@ pytestmark = pytest.mark.postgres
 
 TOPIC = "faults/outage/pressure"
 T0_MS = int(T0.timestamp() * 1000)
-
-
-@pytest.fixture
-def postgres_database() -> Iterator[tuple[str, str, str]]:
-    """(url of a new migrated database, its name, the superuser url) — dropped afterwards."""
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    name = f"openspc_fault_{uuid.uuid4().hex[:10]}"
-    admin_url = make_url(base).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url, name, admin_url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def _set_available(admin_url: str, name: str, available: bool) -> None:
@@ -68,9 +41,13 @@ def _set_available(admin_url: str, name: str, available: bool) -> None:
 
 
 def test_database_outage_gives_503_keeps_mqtt_unacknowledged_and_recovers(
-    postgres_database: tuple[str, str, str], mosquitto: MosquittoBroker, tmp_path: Path
+    postgres_database: PostgresDatabase, mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
-    url, name, admin_url = postgres_database
+    url, name, admin_url = (
+        postgres_database.url,
+        postgres_database.name,
+        postgres_database.admin_url,
+    )
     plant = Plant(url)
     manual = plant.characteristic("manual")
     tag = plant.characteristic("tag", source="TAG", tag=f"mqtt://{TOPIC}#value")

@@ -19,7 +19,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -31,15 +31,13 @@ import pytest
 from openspc_sparkplug.process_data import parse_special_causes
 from openspc_sparkplug.simulator import EdgeNodeSimulator, SimulatorConfig
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from websockets.asyncio.client import ClientConnection, connect
 
 from openspc.db import models as m
 from openspc.db.engine import make_engine
-from openspc.db.migrate import upgrade
 from openspc.testing.builders import Plant
-from openspc.testing.fixtures import POSTGRES_ENV
+from openspc.testing.fixtures import PostgresDatabase
 from openspc.testing.mosquitto import MosquittoBroker, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
@@ -51,27 +49,6 @@ METRICS = 3
 SAMPLES_PER_METRIC = 250  # per edge node, at 50 messages/s
 PLAIN_VALUES = 100  # per plain topic
 CAUSES = "outlier:0@60,outlier:0@160,shift:1@80:2.5,trend:2@100:0.15:40"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A new migrated PostgreSQL database (dropped afterwards)."""
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    name = f"openspc_scaleout_{uuid.uuid4().hex[:10]}"
-    admin_url = make_url(base).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 class Server:
@@ -282,8 +259,9 @@ async def settled(database: Database, cids: list[int], expected: Callable[[int],
 
 
 async def test_two_processes_on_one_database(
-    postgres_url: str, mosquitto: MosquittoBroker, tmp_path: Path
+    postgres_database: PostgresDatabase, mosquitto: MosquittoBroker, tmp_path: Path
 ) -> None:
+    postgres_url = postgres_database.url
     relay = f"openspc/relay-{uuid.uuid4().hex[:8]}"
     servers = {
         name: Server(name, postgres_url, mosquitto, relay, tmp_path / f"server-{name}.log")

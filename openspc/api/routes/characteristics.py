@@ -24,6 +24,7 @@ from openspc.api.errors import (
     invalid,
     not_found,
 )
+from openspc.api.routes.limits import store_manual_limits
 from openspc.api.schemas import FieldError, Id
 from openspc.api.schemas.characteristics import (
     CONFIG_FIELDS,
@@ -52,6 +53,7 @@ router = APIRouter(prefix="/characteristics", tags=["characteristics"], response
 TAKEN = "The name (on that hierarchy node) or the tag is taken"
 FIXED = "chart_type and subgroup_size cannot change once the characteristic has samples"
 SUBTREE = "this hierarchy node and everything below it"
+LIMITS_LOC = ("body", "limits")
 
 
 def characteristics_out(
@@ -123,27 +125,6 @@ def _store_rules(
     if settings is not None:
         characteristics_repo.replace_rules(conn, row.id, stored_values(rules, settings))
     return characteristics_repo.rule_rows(conn, [row.id])[row.id]
-
-
-def _set_limits(conn: Connection, actor: str, row: Any, given: ManualLimitsIn) -> dict[str, Any]:
-    """A new manual limits version for the characteristic as ``row`` configures it."""
-    try:
-        limits = limit_versions.manual_limits(
-            row.chart_type,
-            row.subgroup_size,
-            params_for(row.chart_type, row.chart_params),
-            given.center_line,
-            sigma=given.sigma,
-            ucl=given.ucl,
-            lcl=given.lcl,
-        )
-    except ValueError as exc:
-        raise invalid(("body", "limits"), str(exc)) from exc
-    version = limit_versions.store(
-        conn, row.id, limits, method="manual", created_by=actor, comment=given.comment
-    )
-    audit.record(conn, actor, "set", "limits", row.id, after=version)
-    return version
 
 
 def _redrawable(old: str, new: str) -> bool:
@@ -232,7 +213,11 @@ async def create_characteristic(
             audit.record(
                 conn, user.name, "create", "characteristic", row.id, after=_snapshot(row, stored)
             )
-            limits = None if body.limits is None else _set_limits(conn, user.name, row, body.limits)
+            limits = (
+                None
+                if body.limits is None
+                else store_manual_limits(conn, user.name, row, body.limits, LIMITS_LOC)
+            )
             return characteristics_out(conn, rules, [row])[0], limits
 
     out, limits = await run_in_threadpool(store)
@@ -301,7 +286,11 @@ async def update_characteristic(
                         comment=f"version {current.version} redrawn for {row.chart_type}, "
                         f"n={row.subgroup_size}",
                     )
-            limits = None if given is None else _set_limits(conn, user.name, row, given)
+            limits = (
+                None
+                if given is None
+                else store_manual_limits(conn, user.name, row, given, LIMITS_LOC)
+            )
             return characteristics_out(conn, rules, [row])[0], limits
 
     out, limits = await run_in_threadpool(store)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, status
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from openspc.api.deps import EngineerUser, KernelDep, OperatorUser
@@ -35,6 +36,30 @@ def _characteristic(conn: Any, characteristic_id: int) -> Any:
     return found
 
 
+def store_manual_limits(
+    conn: Connection, actor: str, row: Any, given: ManualLimitsIn, loc: tuple[str, ...]
+) -> dict[str, Any]:
+    """A new manual limits version for the characteristic as ``row`` configures it, audited
+    (a 422 at ``loc`` when the values do not fit its chart)."""
+    try:
+        limits = limit_versions.manual_limits(
+            row.chart_type,
+            row.subgroup_size,
+            params_for(row.chart_type, row.chart_params),
+            given.center_line,
+            sigma=given.sigma,
+            ucl=given.ucl,
+            lcl=given.lcl,
+        )
+    except ValueError as exc:
+        raise invalid(loc, str(exc)) from exc
+    version = limit_versions.store(
+        conn, row.id, limits, method="manual", created_by=actor, comment=given.comment
+    )
+    audit.record(conn, actor, "set", "limits", row.id, after=version)
+    return version
+
+
 async def _announce(kernel: Kernel, version: dict[str, Any]) -> None:
     kernel.pipeline.invalidate(version["characteristic_id"])
     await kernel.publish(BatchEvents(limits=[version]))
@@ -55,29 +80,8 @@ async def set_limits(
 ) -> LimitsOut:
     def store() -> dict[str, Any]:
         with kernel.engine.begin() as conn:
-            c = _characteristic(conn, characteristic_id)
-            try:
-                limits = limit_versions.manual_limits(
-                    c.chart_type,
-                    c.subgroup_size,
-                    params_for(c.chart_type, c.chart_params),
-                    body.center_line,
-                    sigma=body.sigma,
-                    ucl=body.ucl,
-                    lcl=body.lcl,
-                )
-            except ValueError as exc:
-                raise invalid(["body"], str(exc)) from exc
-            version = limit_versions.store(
-                conn,
-                characteristic_id,
-                limits,
-                method="manual",
-                created_by=principal.name,
-                comment=body.comment,
-            )
-            audit.record(conn, principal.name, "set", "limits", characteristic_id, after=version)
-            return version
+            row = _characteristic(conn, characteristic_id)
+            return store_manual_limits(conn, principal.name, row, body, ("body",))
 
     version = await run_in_threadpool(store)
     await _announce(kernel, version)

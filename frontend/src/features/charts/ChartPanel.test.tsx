@@ -1,43 +1,9 @@
 import { screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChartData, ChartPoint, LimitsOut, PointLimits } from '@/lib/api';
+import type { ChartData, ChartPoint, LimitsOut } from '@/lib/api';
+import { chartPoint, pointLimits, rule1 } from '@/test/chartPoints';
 import { mockApi, renderWith } from '@/test/utils';
 import { ChartPanel } from './ChartPanel';
-
-const rule1 = { id: 9, rule_key: 'nelson.1', rule_id: 1, rule_name: 'Beyond limits', severity: 'CRITICAL' as const, chart: 'primary' as const, acknowledged: false };
-
-function pointLimits(center: number, ucl: number, lcl: number, zones: boolean): PointLimits {
-  const s = (ucl - center) / 3;
-  return {
-    id: 1,
-    center_line: center,
-    ucl,
-    lcl,
-    sigma_point: s,
-    zones: zones ? { '+1': center + s, '+2': center + 2 * s, '-1': center - s, '-2': center - 2 * s } : null,
-    dispersion_center: null,
-    dispersion_ucl: null,
-    dispersion_lcl: null,
-  };
-}
-
-function point(i: number, change: Partial<ChartPoint>): ChartPoint {
-  return {
-    sample_id: 300 + i,
-    timestamp: new Date(Date.UTC(2026, 0, 1, 8, i)).toISOString(),
-    value: 0,
-    dispersion: null,
-    subgroup_size: 1,
-    count: null,
-    size: null,
-    statistic: null,
-    statistic_lower: null,
-    excluded: false,
-    limits: null,
-    violations: [],
-    ...change,
-  };
-}
 
 function chartData(chartType: ChartData['chart_type'], points: ChartPoint[], limits: Partial<LimitsOut> | null, size = 1, params = {}): ChartData {
   return {
@@ -76,9 +42,9 @@ describe('ChartPanel for the new chart types', () => {
       chartData(
         'p',
         [
-          point(0, { value: 0.1, count: 5, size: 50, subgroup_size: 50, limits: pointLimits(0.1, 0.227, 0, true) }),
-          point(1, { value: 0.05, count: 4, size: 80, subgroup_size: 50, limits: pointLimits(0.1, 0.201, 0, true) }),
-          point(2, { value: 0.4, count: 20, size: 50, subgroup_size: 50, limits: pointLimits(0.1, 0.227, 0, true), violations: [rule1] }),
+          chartPoint(0, { value: 0.1, count: 5, size: 50, subgroup_size: 50, limits: pointLimits(0.1, 0.227, 0) }),
+          chartPoint(1, { value: 0.05, count: 4, size: 80, subgroup_size: 50, limits: pointLimits(0.1, 0.201, 0) }),
+          chartPoint(2, { value: 0.4, count: 20, size: 50, subgroup_size: 50, limits: pointLimits(0.1, 0.227, 0), violations: [rule1] }),
         ],
         { center_line: 0.1, ucl: 0.227, lcl: 0, subgroup_size: 50 },
         50,
@@ -101,10 +67,10 @@ describe('ChartPanel for the new chart types', () => {
       chartData(
         'ewma',
         [
-          point(0, { value: 9 }),
-          point(1, { value: 11 }),
-          point(2, { value: 12, statistic: 10.4, limits: pointLimits(10, 10.6, 9.4, false) }),
-          point(3, { value: 13, statistic: 10.92, limits: pointLimits(10, 10.77, 9.23, false), violations: [rule1] }),
+          chartPoint(0, { value: 9 }),
+          chartPoint(1, { value: 11 }),
+          chartPoint(2, { value: 12, statistic: 10.4, limits: pointLimits(10, 10.6, 9.4, { zones: false }) }),
+          chartPoint(3, { value: 13, statistic: 10.92, limits: pointLimits(10, 10.77, 9.23, { zones: false }), violations: [rule1] }),
         ],
         { center_line: 10, ucl: 11, lcl: 9 },
         1,
@@ -122,13 +88,13 @@ describe('ChartPanel for the new chart types', () => {
   });
 
   it('draws both CUSUM sums and marks the lower one when it passed −H', async () => {
-    const h = pointLimits(0, 5, -5, false);
+    const h = pointLimits(0, 5, -5, { zones: false });
     show(
       chartData(
         'cusum',
         [
-          point(0, { value: 10, statistic: 0, statistic_lower: 0, limits: h }),
-          point(1, { value: 6, statistic: 0, statistic_lower: 6, limits: h, violations: [rule1] }),
+          chartPoint(0, { value: 10, statistic: 0, statistic_lower: 0, limits: h }),
+          chartPoint(1, { value: 6, statistic: 0, statistic_lower: 6, limits: h, violations: [rule1] }),
         ],
         { center_line: 10, ucl: 5, lcl: -5 },
       ),

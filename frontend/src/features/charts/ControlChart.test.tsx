@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { ChartPoint } from '@/lib/api';
+import { chartPoint } from '@/test/chartPoints';
 import { renderWith } from '@/test/utils';
 import { limitChanges, toRows, yDomain } from './chartModel';
 import { ControlChart } from './ControlChart';
@@ -20,21 +21,7 @@ function limits(id: number, center: number, sigma: number) {
 }
 
 function point(i: number, value: number, extra: Partial<ChartPoint> = {}): ChartPoint {
-  return {
-    sample_id: 100 + i,
-    timestamp: new Date(Date.UTC(2026, 0, 1, 8, i)).toISOString(),
-    value,
-    dispersion: i === 0 ? null : 0.5,
-    subgroup_size: 1,
-    count: null,
-    size: null,
-    statistic: null,
-    statistic_lower: null,
-    excluded: false,
-    limits: limits(1, 10, 1),
-    violations: [],
-    ...extra,
-  };
+  return chartPoint(i, { value, dispersion: i === 0 ? null : 0.5, limits: limits(1, 10, 1), ...extra });
 }
 
 const points: ChartPoint[] = [

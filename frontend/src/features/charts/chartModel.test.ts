@@ -1,48 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ChartPoint, ChartViolation, LimitsOut, PointLimits } from '@/lib/api';
+import type { LimitsOut } from '@/lib/api';
+import { chartPoint, pointLimits, rule1 } from '@/test/chartPoints';
 import { pointSummary, previewLines, toRows, yDomain } from './chartModel';
-
-const rule1: ChartViolation = { id: 1, rule_key: 'nelson.1', rule_id: 1, rule_name: 'Beyond limits', severity: 'CRITICAL', chart: 'primary', acknowledged: false };
-
-function lines(center: number, ucl: number, lcl: number, zones = true): PointLimits {
-  const s = (ucl - center) / 3;
-  return {
-    id: 1,
-    center_line: center,
-    ucl,
-    lcl,
-    sigma_point: s,
-    zones: zones ? { '+1': center + s, '+2': center + 2 * s, '-1': Math.max(0, center - s), '-2': Math.max(0, center - 2 * s) } : null,
-    dispersion_center: null,
-    dispersion_ucl: null,
-    dispersion_lcl: null,
-  };
-}
-
-function point(i: number, change: Partial<ChartPoint>): ChartPoint {
-  return {
-    sample_id: 200 + i,
-    timestamp: new Date(Date.UTC(2026, 0, 1, 8, i)).toISOString(),
-    value: 0,
-    dispersion: null,
-    subgroup_size: 1,
-    count: null,
-    size: null,
-    statistic: null,
-    statistic_lower: null,
-    excluded: false,
-    limits: null,
-    violations: [],
-    ...change,
-  };
-}
 
 describe('attribute charts', () => {
   // p chart, p̄ = 0.1: the limits follow each sample's size, LCL clipped at 0
   const points = [
-    point(0, { value: 0.1, count: 5, size: 50, subgroup_size: 50, limits: lines(0.1, 0.2273, 0) }),
-    point(1, { value: 0.05, count: 4, size: 80, subgroup_size: 50, limits: lines(0.1, 0.2006, 0) }),
-    point(2, { value: 0.4, count: 20, size: 50, subgroup_size: 50, limits: lines(0.1, 0.2273, 0), violations: [rule1] }),
+    chartPoint(0, { value: 0.1, count: 5, size: 50, subgroup_size: 50, limits: pointLimits(0.1, 0.2273, 0, { floor: 0 }) }),
+    chartPoint(1, { value: 0.05, count: 4, size: 80, subgroup_size: 50, limits: pointLimits(0.1, 0.2006, 0, { floor: 0 }) }),
+    chartPoint(2, { value: 0.4, count: 20, size: 50, subgroup_size: 50, limits: pointLimits(0.1, 0.2273, 0, { floor: 0 }), violations: [rule1] }),
   ];
 
   it('plots the fraction against limits that step with the sample size', () => {
@@ -59,7 +25,7 @@ describe('attribute charts', () => {
   it('says what a point is: the fraction, the count and the size', () => {
     const rows = toRows(points, 'p');
     expect(pointSummary(rows[1], 'p', 3)).toBe('p = 0.050 (4 in 80 items)');
-    const c = toRows([point(0, { value: 3, count: 3, size: 1, limits: lines(2, 6.24, 0) })], 'c');
+    const c = toRows([chartPoint(0, { value: 3, count: 3, size: 1, limits: pointLimits(2, 6.24, 0, { floor: 0 }) })], 'c');
     expect(pointSummary(c[0], 'c', 1)).toBe('c = 3.0 (3 in 1 inspection unit)');
   });
 
@@ -71,10 +37,10 @@ describe('attribute charts', () => {
 
 describe('EWMA charts', () => {
   const points = [
-    point(0, { value: 9 }),
-    point(1, { value: 11 }),
-    point(2, { value: 12, statistic: 10.4, limits: lines(10, 10.6, 9.4, false) }),
-    point(3, { value: 13, statistic: 10.92, limits: lines(10, 10.77, 9.23, false), violations: [rule1] }),
+    chartPoint(0, { value: 9 }),
+    chartPoint(1, { value: 11 }),
+    chartPoint(2, { value: 12, statistic: 10.4, limits: pointLimits(10, 10.6, 9.4, { zones: false }) }),
+    chartPoint(3, { value: 13, statistic: 10.92, limits: pointLimits(10, 10.77, 9.23, { zones: false }), violations: [rule1] }),
   ];
 
   it('plots the EWMA against its widening limits, and the raw values before limits existed', () => {
@@ -90,12 +56,12 @@ describe('EWMA charts', () => {
 });
 
 describe('CUSUM charts', () => {
-  const h = lines(0, 5, -5, false);
+  const h = pointLimits(0, 5, -5, { zones: false });
   const points = [
-    point(0, { value: 10, statistic: 0, statistic_lower: 0, limits: h }),
-    point(1, { value: 7, statistic: 0, statistic_lower: 2.5, limits: h }),
-    point(2, { value: 6, statistic: 0, statistic_lower: 6, limits: h, violations: [rule1] }),
-    point(3, { value: 18, statistic: 7.5, statistic_lower: 0, limits: h, violations: [rule1] }),
+    chartPoint(0, { value: 10, statistic: 0, statistic_lower: 0, limits: h }),
+    chartPoint(1, { value: 7, statistic: 0, statistic_lower: 2.5, limits: h }),
+    chartPoint(2, { value: 6, statistic: 0, statistic_lower: 6, limits: h, violations: [rule1] }),
+    chartPoint(3, { value: 18, statistic: 7.5, statistic_lower: 0, limits: h, violations: [rule1] }),
   ];
 
   it('plots C⁺ up and −C⁻ down against ±H, with the marks on the sum that passed H', () => {
@@ -107,7 +73,7 @@ describe('CUSUM charts', () => {
   });
 
   it('shows raw values only while no point has sums (they are on another scale)', () => {
-    const baseline = [point(0, { value: 500 }), point(1, { value: 501 })];
+    const baseline = [chartPoint(0, { value: 500 }), chartPoint(1, { value: 501 })];
     expect(toRows(baseline, 'cusum').map((r) => r.raw)).toEqual([500, 501]);
     expect(toRows([...baseline, ...points], 'cusum').map((r) => r.raw)).toEqual([null, null, null, null, null, null]);
   });
