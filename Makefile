@@ -70,8 +70,9 @@ pytest: install
 # The end-to-end tests (tests/e2e, real Chromium) run against the freshly built web app.
 test: lint typecheck frontend-check frontend pytest
 
+# Each benchmark starts on a quiet machine: the previous one's writes flushed, a pause.
 bench: install
-	@for b in benchmarks/[!_]*.py; do echo "== $$b" >&2; $(BIN)/python $$b || exit 1; done
+	@for b in benchmarks/[!_]*.py; do echo "== $$b" >&2; sync; sleep 5; $(BIN)/python $$b || exit 1; done
 
 # --- demo -------------------------------------------------------------------------------
 
