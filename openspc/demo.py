@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,10 +34,15 @@ def _csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _timestamps(count: int, every: timedelta) -> Iterator[str]:
-    start = datetime.now(UTC) - every * (count + 1)
-    for i in range(count):
-        yield (start + every * i).isoformat()
+def _history(
+    api: Api, characteristic: dict[str, Any], samples: list[dict[str, Any]], every: timedelta
+) -> None:
+    """Submit ``samples`` as a history that ends now, one every ``every``."""
+    start = datetime.now(UTC) - every * (len(samples) + 1)
+    stamped = [
+        {**sample, "timestamp": (start + every * i).isoformat()} for i, sample in enumerate(samples)
+    ]
+    api.post(f"/characteristics/{characteristic['id']}/samples/batch", {"samples": stamped})
 
 
 class Api:
@@ -100,16 +104,7 @@ def seed(api: Api) -> None:
     by_sample: dict[str, list[float]] = {}
     for row in _csv("pistonrings.csv"):
         by_sample.setdefault(row["sample"], []).append(float(row["diameter"]))
-    stamps = _timestamps(len(by_sample), timedelta(minutes=30))
-    api.post(
-        f"/characteristics/{rings['id']}/samples/batch",
-        {
-            "samples": [
-                {"measurements": m, "timestamp": t}
-                for m, t in zip(by_sample.values(), stamps, strict=True)
-            ]
-        },
-    )
+    _history(api, rings, [{"measurements": m} for m in by_sample.values()], timedelta(minutes=30))
 
     thickness = api.post(
         "/characteristics",
@@ -127,16 +122,8 @@ def seed(api: Api) -> None:
         },
     )
     wide = _csv("pistonrings_wide.csv")
-    stamps = _timestamps(len(wide), timedelta(hours=1))
-    api.post(
-        f"/characteristics/{thickness['id']}/samples/batch",
-        {
-            "samples": [
-                {"measurements": [float(r[f"x{i}"]) for i in range(1, 6)], "timestamp": t}
-                for r, t in zip(wide, stamps, strict=True)
-            ]
-        },
-    )
+    subgroups = [{"measurements": [float(r[f"x{i}"]) for i in range(1, 6)]} for r in wide]
+    _history(api, thickness, subgroups, timedelta(hours=1))
 
     viscosity = api.post(
         "/characteristics",
@@ -155,15 +142,11 @@ def seed(api: Api) -> None:
         },
     )
     rows = _csv("viscosity.csv")
-    stamps = _timestamps(len(rows), timedelta(hours=4))
-    api.post(
-        f"/characteristics/{viscosity['id']}/samples/batch",
-        {
-            "samples": [
-                {"measurements": [float(r["viscosity"])], "timestamp": t}
-                for r, t in zip(rows, stamps, strict=True)
-            ]
-        },
+    _history(
+        api,
+        viscosity,
+        [{"measurements": [float(r["viscosity"])]} for r in rows],
+        timedelta(hours=4),
     )
 
     for name, chart, size, data, count in [
@@ -184,16 +167,8 @@ def seed(api: Api) -> None:
             },
         )
         rows = _csv(data)
-        stamps = _timestamps(len(rows), timedelta(hours=2))
-        api.post(
-            f"/characteristics/{attribute['id']}/samples/batch",
-            {
-                "samples": [
-                    {"count": int(r[count]), "size": float(r["size"]), "timestamp": t}
-                    for r, t in zip(rows, stamps, strict=True)
-                ]
-            },
-        )
+        counts = [{"count": int(r[count]), "size": float(r["size"])} for r in rows]
+        _history(api, attribute, counts, timedelta(hours=2))
 
     # the oven drifts slowly (the simulator's trend): an EWMA chart sees it first
     for metric, chart, n, lsl, usl in [

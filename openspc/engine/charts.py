@@ -40,12 +40,14 @@ from openspc.stats.limits import (
     plotted_points,
     point_limits,
 )
+from openspc.stats.subgroups import moving_ranges
 from openspc.stats.time_weighted import (
     Carry,
     CusumParams,
     TimeWeightedParams,
     chart_params,
     estimate_time_weighted_limits,
+    shewhart_chart,
     time_weighted,
     time_weighted_band,
     time_weighted_limits,
@@ -152,15 +154,11 @@ def new_points(
             else attribute_band(kind, limits.center_line, limits.sigma, data[:, 1]).z(value)
         )
         return NewPoints(value, nan, z, nan, nan, nan, float(value[-1]), None)
-    shewhart: VariableChartType = (
-        ("imr" if data.shape[1] == 1 else "xbar_r")
-        if is_time_weighted(chart_type)
-        else cast(VariableChartType, chart_type)
-    )
+    shewhart = shewhart_chart(chart_type, data.shape[1])
     points = plotted_points(shewhart, data[:, 0] if shewhart == "imr" else data)
     dispersion = points.dispersion
-    if shewhart == "imr" and last_value is not None:
-        dispersion = np.abs(np.diff(np.concatenate(([last_value], points.location))))
+    if shewhart == "imr" and last_value is not None:  # the first moving range spans back
+        dispersion = moving_ranges(np.concatenate(([last_value], points.location)))[1:]
     last = float(points.location[-1])
     if is_time_weighted(chart_type):
         if limits is None:

@@ -846,8 +846,11 @@ def _attribute_rejection(config: EngineConfig, e: SampleEvent) -> Rejection | No
             "size",
             f"{a_chart(config.chart_type)} has one size ({config.subgroup_size}), not {size:g}",
         )
-    if config.chart_type in ("p", "np") and (size != int(size) or e.count > size):
-        return Rejection("count", f"the count of nonconforming items must be within {size:g} items")
+    if config.chart_type in ("p", "np"):
+        if size != int(size):
+            return Rejection("size", f"{a_chart(config.chart_type)} inspects whole items")
+        if e.count > size:
+            return Rejection("count", f"the count of nonconforming items must be within {size:g}")
     return None
 
 

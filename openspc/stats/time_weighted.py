@@ -20,13 +20,19 @@ So Nelson rule 1 (|z| > 3) is exactly the chart's own signal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field
 
 from openspc.stats._arrays import FloatArray
-from openspc.stats.chart_types import TIME_WEIGHTED_CHARTS, TimeWeightedChartType
+from openspc.stats.chart_types import (
+    TIME_WEIGHTED_CHARTS,
+    VARIABLE_CHARTS,
+    TimeWeightedChartType,
+    VariableChartType,
+)
 from openspc.stats.limits import SIGMA_MULTIPLIER, Band, ControlLimits, estimate_limits
 from openspc.stats.sigma import SigmaMethod
 
@@ -202,6 +208,15 @@ def time_weighted_limits(
     )
 
 
+def shewhart_chart(chart_type: str, subgroup_size: int) -> VariableChartType:
+    """The variables chart behind a chart's points and its σ estimate: the chart itself for
+    X̄-R, X̄-S and I-MR; under EWMA and CUSUM the I-MR chart of individual values or the X̄-R
+    chart of subgroup means."""
+    if chart_type in VARIABLE_CHARTS:
+        return cast(VariableChartType, chart_type)
+    return "imr" if subgroup_size == 1 else "xbar_r"
+
+
 def estimate_time_weighted_limits(
     chart_type: TimeWeightedChartType,
     values: ArrayLike,
@@ -213,8 +228,8 @@ def estimate_time_weighted_limits(
     I-MR (MR̄/d2) for individual values, X̄-R (R̄/d2) for subgroups. ``values`` as for
     :func:`openspc.stats.limits.estimate_limits` (``[k, m]``, NaN-padded)."""
     matrix = np.asarray(values, dtype=np.float64)
-    individual = matrix.ndim == 1 or matrix.shape[1] == 1
-    base = estimate_limits("imr" if individual else "xbar_r", matrix, excluded=excluded)
+    chart = shewhart_chart(chart_type, 1 if matrix.ndim == 1 else matrix.shape[1])
+    base = estimate_limits(chart, matrix, excluded=excluded)
     return time_weighted_limits(
         chart_type,
         base.center_line,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query
@@ -36,14 +36,13 @@ from openspc.engine.pipeline import utc
 from openspc.stats._arrays import FloatArray
 from openspc.stats.capability import capability, histogram
 from openspc.stats.chart_types import (
-    VARIABLE_CHARTS,
-    VariableChartType,
     a_chart,
     is_attribute,
     is_time_weighted,
 )
 from openspc.stats.limits import estimate_limits
 from openspc.stats.normality import MIN_SAMPLE_SIZE, anderson_darling
+from openspc.stats.time_weighted import shewhart_chart
 
 router = APIRouter(prefix="/characteristics", tags=["charts"], responses=AUTH_ERRORS)
 
@@ -169,11 +168,7 @@ def _sigma_within(
     CUSUM estimate σ as the I-MR or X̄-R chart of the same data does)."""
     if current is not None:
         return float(current.sigma), "limits"
-    shewhart: VariableChartType
-    if chart_type in VARIABLE_CHARTS:
-        shewhart = cast(VariableChartType, chart_type)
-    else:
-        shewhart = "imr" if values.shape[1] == 1 else "xbar_r"
+    shewhart = shewhart_chart(chart_type, values.shape[1])
     data = values[:, 0] if shewhart == "imr" else values
     return estimate_limits(shewhart, data).sigma, "estimated"
 

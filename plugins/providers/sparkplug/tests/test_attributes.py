@@ -1,44 +1,8 @@
-"""Attribute counts and their sizes, without I/O: the checks the pipeline would make, as
-counted drop reasons, and the pairing of a Sparkplug count with its size metric."""
+"""The pairing of a Sparkplug count with its size metric, without I/O (the pipeline checks
+counts and sizes: tests/engine/test_chart_types.py)."""
 
-import math
-
-import pytest
-
-from openspc_sparkplug.attributes import SizeValues, count_problem
-from openspc_sparkplug.bindings import Binding
-from openspc_sparkplug.drops import DropReason
+from openspc_sparkplug.attributes import SizeValues
 from openspc_sparkplug.host import TagValue
-
-P = Binding(1, 50, "p", "size")
-NP = Binding(2, 50, "np")
-C = Binding(3, 1, "c")
-U = Binding(4, 2, "u", "size")
-
-
-@pytest.mark.parametrize(
-    ("binding", "count", "size", "reason"),
-    [
-        (P, 5, 40.0, None),
-        (P, 5, None, None),  # the fixed size
-        (P, 40, 40.0, None),
-        (P, 41, 40.0, DropReason.BAD_COUNT),
-        (P, 2.5, 40.0, DropReason.BAD_COUNT),
-        (P, -1, 40.0, DropReason.BAD_COUNT),
-        (P, math.inf, 40.0, DropReason.BAD_COUNT),
-        (P, 5, 0.0, DropReason.BAD_SIZE),
-        (P, 5, -3.0, DropReason.BAD_SIZE),
-        (P, 5, 40.5, DropReason.BAD_SIZE),
-        (NP, 51, None, DropReason.BAD_COUNT),
-        (NP, 5, 40.0, DropReason.BAD_SIZE),  # np has one size
-        (C, 12, None, None),  # a c chart's count may exceed its size
-        (C, 12, 2.0, DropReason.BAD_SIZE),
-        (U, 12, 1.5, None),  # fractional inspection units
-        (U, 12, math.nan, DropReason.BAD_SIZE),
-    ],
-)
-def test_count_problems(binding, count, size, reason):
-    assert count_problem(binding, count, size) == reason
 
 
 def test_a_count_takes_the_size_of_its_timestamp_else_the_latest():

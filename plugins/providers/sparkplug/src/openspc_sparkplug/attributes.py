@@ -3,40 +3,16 @@ the characteristic's fixed one or a paired size value (:mod:`openspc_sparkplug.b
 
 Sparkplug pairs a count with the value of its size metric that has the same timestamp in the
 same message; without one, with the size metric's latest value (report by exception: an
-unchanged size need not be published again; births carry the current value). Counts and
-sizes are checked as the pipeline checks them, so a bad one is a counted drop with its tag
-as the source and a reason of its own.
+unchanged size need not be published again; births carry the current value). The pipeline
+checks counts and sizes; the provider counts a refused one as a ``bad_count`` or ``bad_size``
+drop.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Iterable
 
-from openspc_sparkplug.bindings import Binding
-from openspc_sparkplug.drops import DropReason
 from openspc_sparkplug.host import TagValue
-
-_ONE_SIZE = ("np", "c")  # the chart has one sample size, the characteristic's
-_ITEMS = ("p", "np")  # nonconforming items: a whole number of them, at most the size
-
-
-def count_problem(binding: Binding, count: float, size: float | None) -> DropReason | None:
-    """Why an attribute sample (``count`` in ``size``, None: the fixed size) cannot be
-    stored, if it cannot."""
-    if not (math.isfinite(count) and count >= 0 and count == int(count)):
-        return DropReason.BAD_COUNT
-    n = binding.subgroup_size if size is None else size
-    if not (math.isfinite(n) and n > 0):
-        return DropReason.BAD_SIZE
-    if binding.attribute in _ONE_SIZE and n != binding.subgroup_size:
-        return DropReason.BAD_SIZE
-    if binding.attribute in _ITEMS:
-        if n != int(n):
-            return DropReason.BAD_SIZE
-        if count > n:
-            return DropReason.BAD_COUNT
-    return None
 
 
 class SizeValues:

@@ -31,7 +31,7 @@ from typing import Any
 from openspc import metrics
 from openspc.config import Settings
 from openspc.contracts import SampleContext, SampleEvent
-from openspc_sparkplug.attributes import SizeValues, count_problem
+from openspc_sparkplug.attributes import SizeValues
 from openspc_sparkplug.bindings import Binding, BindingSource
 from openspc_sparkplug.config import SparkplugConfig
 from openspc_sparkplug.connection import CONNECTION, Message, MqttConnection
@@ -48,6 +48,8 @@ _TAG_CONTEXT = SampleContext(source="TAG")
 _SPARKPLUG_PREFIX = NAMESPACE + "/"
 _YIELD_EVERY = 500  # messages handled between two yields to the event loop
 _MAX_LOGGED = 10_000  # (source, reason) pairs remembered for log-once
+#: the drop reason of an attribute sample the pipeline refused, by the field at fault
+_REJECTED_FIELD = {"count": DropReason.BAD_COUNT, "size": DropReason.BAD_SIZE}
 
 
 @dataclass(slots=True)
@@ -340,13 +342,10 @@ class SparkplugProvider:
         """An attribute chart's count: one sample, in ``size`` (None: the fixed size, or,
         when the binding names a size, none came)."""
         if binding.size is not None and size is None:
-            reason: DropReason | None = DropReason.BAD_SIZE
-        elif not 0 <= timestamp <= MAX_TIMESTAMP_MS:
-            reason = DropReason.MALFORMED
-        else:
-            reason = count_problem(binding, count, size)
-        if reason is not None:
-            self._drop(reason, 1, tag)
+            self._drop(DropReason.BAD_SIZE, 1, tag)
+            return
+        if not 0 <= timestamp <= MAX_TIMESTAMP_MS:
+            self._drop(DropReason.MALFORMED, 1, tag)
             return
         if ticket is not None:
             ticket.holds += 1
@@ -435,8 +434,12 @@ class SparkplugProvider:
             elif outcome.duplicate:
                 self._drop(DropReason.DUPLICATE, 1, "the pipeline")
             else:
-                reason = outcome.error.reason if outcome.error else "rejected"
-                self._drop(DropReason.REJECTED, 1, f"the pipeline ({reason})")
+                error = outcome.error
+                if error is None:
+                    self._drop(DropReason.REJECTED, 1, "the pipeline")
+                else:
+                    reason = _REJECTED_FIELD.get(error.field, DropReason.REJECTED)
+                    self._drop(reason, 1, f"the pipeline ({error.reason})")
             for ticket in event_holds:
                 self._release(ticket)
         self.samples += samples
